@@ -1,1 +1,16 @@
-export {};
+export { Tensor, type NestedArray } from "./tensor";
+export { type DType, type TypedArray, type FloatArray, promoteTypes, isFloating } from "./dtype";
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
+  type TensorOptions, type TensorDataOptions, type RandomOptions, type NestedData,
+} from "./creation";
+export { cat, stack } from "./ops/movement";
+export { where } from "./ops/elementwise";
+export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
+export { Node, AccumulateGrad, type BackwardFn } from "./autograd/node";
+export { record } from "./autograd/record";
+export { manualSeed, Generator, defaultGenerator } from "./random";
+export { gradcheck, type GradcheckOptions } from "./gradcheck";
+export { toNdarray, fromNdarray } from "./ndarray";
+export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } from "./errors";
+export { erf } from "./math/erf";

@@ -1,0 +1,82 @@
+import { AutogradError, fmtShape } from "../errors";
+import type { Tensor } from "../tensor";
+
+/**
+ * Computes the gradients of an op's inputs from the gradient of its output.
+ * `saved` holds the tensors the op kept for backward (checked against in-place
+ * changes first); `needs[i]` says whether input i wants a gradient, so work for
+ * inputs that do not can be skipped (return null for them).
+ */
+export type BackwardFn = (grad: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => readonly (Tensor | null)[];
+
+/**
+ * A node of the backward graph: the `gradFn` of a tensor made by an op. Edges point to
+ * each input's own gradFn, or to an AccumulateGrad node for a leaf that requires grad.
+ */
+export class Node {
+  readonly nextFunctions: readonly (Node | null)[];
+  /** Shapes of the inputs, to check each gradient the backward returns. */
+  readonly inputShapes: readonly (readonly number[])[];
+  /** A non-leaf tensor whose `.grad` keeps this node's incoming gradient (`retainGrad()`). */
+  retained: Tensor | null = null;
+  private saved: readonly Tensor[];
+  private readonly savedVersions: readonly number[];
+  /** Which op made each saved tensor, for the error message (fixed at save time). */
+  private readonly savedOwners: (string | null)[];
+  private backwardFn: BackwardFn | null;
+  private released = false;
+
+  constructor(readonly name: string, inputs: readonly Tensor[], backwardFn: BackwardFn | null, saved: readonly Tensor[] = []) {
+    this.nextFunctions = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t._gradAccumulator()) : null));
+    this.inputShapes = inputs.map((t) => t.shape);
+    this.backwardFn = backwardFn;
+    this.saved = saved;
+    this.savedVersions = saved.map((t) => t.version);
+    this.savedOwners = saved.map((t) => t.gradFn?.name ?? null);
+  }
+
+  /** Gradients for each input, after checking the saved tensors are still intact. */
+  apply(grad: Tensor): readonly (Tensor | null)[] {
+    if (this.released || this.backwardFn === null) {
+      throw new AutogradError(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
+          "already been freed). Saved intermediate values of the graph are freed when you call .backward(). " +
+          "Specify retainGraph: true if you need to backward through the graph a second time or if you need to " +
+          "access saved tensors after calling backward.",
+      );
+    }
+    this.saved.forEach((t, i) => {
+      if (t.version !== this.savedVersions[i]) {
+        const owner = this.savedOwners[i];
+        throw new AutogradError(
+          "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+            `[${t.dtype} ${fmtShape(t.shape)}]${owner ? `, which is output 0 of ${owner},` : ""} is at version ` +
+            `${t.version}; expected version ${this.savedVersions[i]} instead.`,
+        );
+      }
+    });
+    return this.backwardFn(grad, this.saved, this.nextFunctions.map((n) => n !== null));
+  }
+
+  /** Called once the output exists: a saved output is named as "output 0 of <this node>". */
+  markOutput(out: Tensor): void {
+    this.saved.forEach((t, i) => {
+      if (t === out) this.savedOwners[i] = this.name;
+    });
+  }
+
+  /** Drop what was saved for backward (after a backward without retainGraph). */
+  release(): void {
+    if (this.saved.length === 0) return; // nothing saved: can run again, as in torch
+    this.saved = [];
+    this.backwardFn = null;
+    this.released = true;
+  }
+}
+
+/** The sink of the graph for a leaf tensor: adds the incoming gradient into `variable.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super("AccumulateGrad", [], null);
+  }
+}

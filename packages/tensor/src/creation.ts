@@ -1,0 +1,197 @@
+import { DEFAULT_DTYPE, allocate, dtypeOf, isFloating, type DType, type FloatArray, type TypedArray } from "./dtype";
+import { ArgumentError, ShapeError, fmtShape } from "./errors";
+import { defaultGenerator, type Generator } from "./random";
+import { checkShape, numelOf } from "./shape";
+import { Tensor } from "./tensor";
+
+/** Options of the creation functions. */
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+/** Options of `tensor()`: a flat array or typed array needs its `shape`. */
+export interface TensorDataOptions extends TensorOptions {
+  shape?: readonly number[];
+}
+
+/** Nested arrays of numbers (or booleans), as `tensor()` accepts them. */
+export type NestedData = number | boolean | readonly NestedData[];
+
+/** Options of the random creation functions. */
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/**
+ * Make a tensor from a number, nested arrays, or a flat array / typed array with
+ * `options.shape`. Always copies the data (use `fromNdarray` or `new Tensor` to wrap
+ * storage without copying). The dtype defaults to float32, or to the typed array's own.
+ */
+export function tensor(data: NestedData | ArrayLike<number> | TypedArray, options: TensorDataOptions = {}): Tensor {
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  let dtype = options.dtype;
+  if (ArrayBuffer.isView(data)) {
+    dtype ??= dtypeOf(data as TypedArray);
+    flat = data as TypedArray;
+    shape = options.shape ? [...options.shape] : [flat.length];
+  } else if (options.shape !== undefined) {
+    if (!Array.isArray(data)) throw new ArgumentError("tensor: with `shape`, data must be a flat array or typed array");
+    flat = (data as unknown[]).map((v, i) => toNumber(v, [i]));
+    shape = [...options.shape];
+  } else {
+    shape = inferShape(data as NestedData);
+    flat = flatten(data as NestedData, shape);
+    if (dtype === undefined && shape.length > 0 && isAllBoolean(data as NestedData)) dtype = "bool";
+    if (dtype === undefined && typeof data === "boolean") dtype = "bool";
+  }
+  checkShape("tensor", shape);
+  if (numelOf(shape) !== flat.length) {
+    throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${numelOf(shape)} values, got ${flat.length}`);
+  }
+  const storage = allocate(dtype ?? DEFAULT_DTYPE, flat.length);
+  if (storage instanceof Uint8Array) for (let i = 0; i < flat.length; i++) storage[i] = flat[i] ? 1 : 0;
+  else storage.set(flat);
+  return finish(new Tensor(storage, shape), options);
+}
+
+function toNumber(v: unknown, where: readonly number[]): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new ArgumentError(`tensor: expected a number at index [${where.join(", ")}], got ${typeof v}`);
+}
+
+function isAllBoolean(data: NestedData): boolean {
+  return Array.isArray(data) ? data.every((d) => isAllBoolean(d as NestedData)) : typeof data === "boolean";
+}
+
+function inferShape(data: NestedData): number[] {
+  const shape: number[] = [];
+  let level: NestedData = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0] as NestedData;
+  }
+  return shape;
+}
+
+function flatten(data: NestedData, shape: readonly number[]): number[] {
+  const out: number[] = [];
+  const walk = (v: NestedData, depth: number, where: number[]): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw new ShapeError(`tensor: too many levels of nesting at index [${where.join(", ")}]`);
+      out.push(toNumber(v, where));
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      const got = Array.isArray(v) ? v.length : typeof v;
+      throw new ShapeError(`tensor: expected sequence of length ${shape[depth]} at dim ${depth} (got ${got})`);
+    }
+    v.forEach((item, i) => walk(item as NestedData, depth + 1, [...where, i]));
+  };
+  walk(data, 0, []);
+  return out;
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkShape("full", shape);
+  const t = Tensor.empty(shape, options.dtype ?? DEFAULT_DTYPE);
+  if (value !== 0) t.storage.fill(value);
+  return finish(t, options);
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, ...options });
+}
+
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...options });
+}
+
+export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, ...options });
+}
+
+/**
+ * Values from start (inclusive) to end (exclusive) by step; `arange(5)` is 0..4.
+ * Integer arguments give int32 (torch gives int64), otherwise float32.
+ */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  const [lo, hi] = end === undefined ? [0, start] : [start, end];
+  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be nonzero and finite, got ${step}`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new ArgumentError(`arange: bounds must be finite, got ${lo} and ${hi}`);
+  if ((hi - lo) * step < 0) {
+    throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (${lo}, ${hi}, ${step})`);
+  }
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const integral = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
+  const t = Tensor.empty([n], options.dtype ?? (integral ? "int32" : DEFAULT_DTYPE));
+  for (let i = 0; i < n; i++) t.storage[i] = lo + i * step;
+  return finish(t, options);
+}
+
+/** `steps` evenly spaced values from start to end, both included. */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`);
+  const t = Tensor.empty([steps], options.dtype ?? DEFAULT_DTYPE);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends, as torch, so the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) t.storage[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish(t, options);
+}
+
+/** The n x m identity (m defaults to n). */
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  checkShape("eye", [n, m]);
+  const t = Tensor.empty([n, m], options.dtype ?? DEFAULT_DTYPE);
+  for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
+  return finish(t, options);
+}
+
+function floatDtype(op: string, options: TensorOptions): "float32" | "float64" {
+  const dtype = options.dtype ?? DEFAULT_DTYPE;
+  if (!isFloating(dtype)) throw new ArgumentError(`${op}: expected a floating point dtype, got ${dtype}`);
+  return dtype;
+}
+
+/** Uniform values in [0, 1) from the seeded generator. */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkShape("rand", shape);
+  const t = Tensor.empty(shape, floatDtype("rand", options));
+  (options.generator ?? defaultGenerator).fillUniform(t.storage as FloatArray, 0, 1);
+  return finish(t, options);
+}
+
+/** Standard normal values from the seeded generator. */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkShape("randn", shape);
+  const t = Tensor.empty(shape, floatDtype("randn", options));
+  (options.generator ?? defaultGenerator).fillNormal(t.storage as FloatArray, 0, 1);
+  return finish(t, options);
+}
+
+/** Uniform integers in [low, high) (int32 unless a float dtype is asked for). */
+export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkShape("randint", shape);
+  const dtype = options.dtype ?? "int32";
+  if (dtype === "bool") throw new ArgumentError("randint: bool is not a supported dtype");
+  const t = Tensor.empty(shape, dtype);
+  (options.generator ?? defaultGenerator).fillRandint(t.storage as Int32Array | FloatArray, low, high);
+  return finish(t, options);
+}

@@ -1,0 +1,50 @@
+/** The element types a tensor can hold, named as in torch (without the `torch.` prefix). */
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+/** The typed array behind each dtype. `bool` is stored as 0/1 bytes. */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** Typed arrays that hold floating point values: the only ones autograd and optimizers touch. */
+export type FloatArray = Float32Array | Float64Array;
+
+export const DEFAULT_DTYPE: DType = "float32";
+
+export function isFloating(dtype: DType): dtype is "float32" | "float64" {
+  return dtype === "float32" || dtype === "float64";
+}
+
+/** Allocate zeroed storage of `length` elements for `dtype`. */
+export function allocate(dtype: DType, length: number): TypedArray {
+  switch (dtype) {
+    case "float32": return new Float32Array(length);
+    case "float64": return new Float64Array(length);
+    case "int32": return new Int32Array(length);
+    case "bool": return new Uint8Array(length);
+  }
+}
+
+/** The dtype a typed array stores (Uint8Array is read as bool). */
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof Int32Array) return "int32";
+  return "bool";
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** torch's type promotion between two tensors: bool < int32 < float32 < float64. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype of `tensor op scalar`: a Python-like number never widens a floating tensor
+ * (float32 + 2.5 stays float32), but a fractional number turns an integer tensor into
+ * the default float dtype, as torch does.
+ */
+export function promoteWithScalar(dtype: DType, value: number): DType {
+  if (isFloating(dtype)) return dtype;
+  if (!Number.isInteger(value)) return DEFAULT_DTYPE;
+  return dtype === "bool" ? "int32" : dtype;
+}

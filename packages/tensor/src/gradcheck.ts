@@ -1,0 +1,76 @@
+import { noGrad } from "./autograd/grad-mode";
+import { TensorError } from "./errors";
+import { Tensor } from "./tensor";
+
+export interface GradcheckOptions {
+  /** Finite-difference step. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+}
+
+/**
+ * Check autograd against central finite differences, as torch.autograd.gradcheck:
+ * every entry of the Jacobian of `fn` with respect to each input that requires grad
+ * must satisfy |analytical - numerical| <= atol + rtol * |numerical|.
+ * Inputs that require grad must be float64 (float32 differences are too coarse).
+ * Returns true, or throws naming the input, the entries and both values.
+ */
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  { eps = 1e-6, atol = 1e-5, rtol = 1e-3 }: GradcheckOptions = {},
+): true {
+  // Fresh leaves, so the caller's tensors and grads are never touched.
+  const leaves = inputs.map((t, i) => {
+    if (!t.requiresGrad) return t;
+    if (t.dtype !== "float64") {
+      throw new TensorError(`gradcheck: input ${i} is ${t.dtype}; inputs that require grad must be float64`);
+    }
+    return t.detach().clone().requiresGrad_(true);
+  });
+  const output = fn(...leaves);
+  const outFlat = output.numel;
+  const checked = leaves.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
+  if (checked.length === 0) throw new TensorError("gradcheck: no input requires grad");
+
+  // Analytical Jacobian, one row per output element: backward of a one-hot seed.
+  const analytical = checked.map((i) => new Float64Array(leaves[i].numel * outFlat));
+  for (let j = 0; j < outFlat; j++) {
+    for (const i of checked) leaves[i].grad = null;
+    const seed = Tensor.empty(output.shape, output.dtype);
+    seed.storage[j] = 1;
+    if (output.requiresGrad) output.backward(seed, { retainGraph: true });
+    checked.forEach((i, c) => {
+      const g = leaves[i].grad?.toTypedArray();
+      if (g) for (let e = 0; e < g.length; e++) analytical[c][e * outFlat + j] = g[e];
+    });
+  }
+
+  // Numerical Jacobian, one column per input element: (f(x + eps) - f(x - eps)) / 2 eps.
+  noGrad(() => {
+    checked.forEach((i, c) => {
+      const x = leaves[i];
+      const data = x.storage;
+      for (let e = 0; e < x.numel; e++) {
+        const original = data[e];
+        data[e] = original + eps;
+        const plus = fn(...leaves).toTypedArray();
+        data[e] = original - eps;
+        const minus = fn(...leaves).toTypedArray();
+        data[e] = original;
+        for (let j = 0; j < outFlat; j++) {
+          const numerical = (plus[j] - minus[j]) / (2 * eps);
+          const got = analytical[c][e * outFlat + j];
+          if (!(Math.abs(got - numerical) <= atol + rtol * Math.abs(numerical))) {
+            throw new TensorError(
+              `gradcheck: Jacobian mismatch for output element ${j} with respect to input ${i}, element ${e}: ` +
+                `numerical ${numerical}, analytical ${got}`,
+            );
+          }
+        }
+      }
+    });
+  });
+  return true;
+}

@@ -1,0 +1,175 @@
+import type { TypedArray } from "../dtype";
+import { erf } from "../math/erf";
+import { forEachRow, type View } from "./iterate";
+
+/**
+ * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
+ * for i < n. The strided odometer (forEachRow) calls it once per row, so a contiguous
+ * tensor is a single call with unit strides and a broadcast scalar has stride 0.
+ */
+export type UnaryRow = (
+  out: TypedArray, io: number, so: number,
+  a: TypedArray, ia: number, sa: number, n: number,
+) => void;
+
+export type BinaryRow = (
+  out: TypedArray, io: number, so: number,
+  a: TypedArray, ia: number, sa: number,
+  b: TypedArray, ib: number, sb: number, n: number,
+) => void;
+
+/** Apply a unary row kernel over same-shaped views `out = f(a)`. */
+export function mapUnary(row: UnaryRow, out: View, a: View): void {
+  const o = out.storage;
+  const x = a.storage;
+  forEachRow(out.shape, [out.strides, a.strides], [out.offset, a.offset], (off, n, s) => {
+    row(o, off[0], s[0], x, off[1], s[1], n);
+  });
+}
+
+/** Apply a binary row kernel over same-shaped views `out = f(a, b)`. */
+export function mapBinary(row: BinaryRow, out: View, a: View, b: View): void {
+  const o = out.storage;
+  const x = a.storage;
+  const y = b.storage;
+  forEachRow(out.shape, [out.strides, a.strides, b.strides], [out.offset, a.offset, b.offset], (off, n, s) => {
+    row(o, off[0], s[0], x, off[1], s[1], y, off[2], s[2], n);
+  });
+}
+
+// One explicit loop per op: a shared loop calling f(x) per element would be a
+// megamorphic call that V8 cannot inline.
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+export const copy: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  if (so === 1 && sa === 1 && out.constructor === a.constructor) {
+    out.set(a.subarray(ia, ia + n), io);
+    return;
+  }
+  for (let i = 0; i < n; i++, io += so, ia += sa) out[io] = a[ia];
+};
+
+export const neg: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = -x; }
+};
+export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.exp(x); }
+};
+export const log: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.log(x); }
+};
+export const sqrt: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.sqrt(x); }
+};
+export const abs: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.abs(x); }
+};
+export const sign: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.sign(x); }
+};
+export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = Math.tanh(x); }
+};
+// 1/(1+e^-x) saturates to 0 or 1 for large |x|, never NaN.
+export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 1 / (1 + Math.exp(-x)); }
+};
+// NaN stays NaN, as torch's relu.
+export const relu: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = x > 0 ? x : x === x ? 0 : x; }
+};
+// The exact form x * Phi(x), Phi the standard normal cdf.
+export const gelu: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
+};
+// d gelu/dx = Phi(x) + x * phi(x).
+export const geluGrad: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI; }
+};
+
+export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x + y; }
+};
+export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x - y; }
+};
+export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x * y; }
+};
+export const div: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x / y; }
+};
+export const pow: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = Math.pow(x, y); }
+};
+// Math.max/min propagate NaN like torch.maximum/minimum.
+export const maximum: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = Math.max(x, y); }
+};
+export const minimum: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = Math.min(x, y); }
+};
+// Comparisons write 0/1 into a bool (Uint8Array) output.
+export const gt: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x > y ? 1 : 0; }
+};
+export const lt: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x < y ? 1 : 0; }
+};
+export const ge: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x >= y ? 1 : 0; }
+};
+export const le: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x <= y ? 1 : 0; }
+};
+export const eq: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x === y ? 1 : 0; }
+};
+export const ne: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x !== y ? 1 : 0; }
+};
+
+/** clamp to [min, max]; a NaN input stays NaN. Built once per call, not per element. */
+export function clampRow(min: number, max: number): UnaryRow {
+  return (out, io, so, a, ia, sa, n) => {
+    for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = x < min ? min : x > max ? max : x; }
+  };
+}
+
+/** Gradient mask of clamp: 1 inside [min, max] (bounds included, as torch), else 0. */
+export function clampMaskRow(min: number, max: number): UnaryRow {
+  return (out, io, so, a, ia, sa, n) => {
+    for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = x >= min && x <= max ? 1 : 0; }
+  };
+}
+
+export function fillView(out: View, value: number): void {
+  const o = out.storage;
+  forEachRow(out.shape, [out.strides], [out.offset], (off, n, s) => {
+    const so = s[0];
+    if (so === 1) {
+      o.fill(value, off[0], off[0] + n);
+      return;
+    }
+    for (let i = 0, io = off[0]; i < n; i++, io += so) o[io] = value;
+  });
+}
+
+/** out[where] = cond ? a : b, all views of one shape. */
+export function select3(out: View, cond: View, a: View, b: View): void {
+  const o = out.storage;
+  const c = cond.storage;
+  const x = a.storage;
+  const y = b.storage;
+  forEachRow(
+    out.shape,
+    [out.strides, cond.strides, a.strides, b.strides],
+    [out.offset, cond.offset, a.offset, b.offset],
+    (off, n, s) => {
+      let io = off[0], ic = off[1], ia = off[2], ib = off[3];
+      for (let i = 0; i < n; i++, io += s[0], ic += s[1], ia += s[2], ib += s[3]) {
+        o[io] = c[ic] ? x[ia] : y[ib];
+      }
+    },
+  );
+}

@@ -1,0 +1,73 @@
+import type { TypedArray } from "../dtype";
+
+/**
+ * A strided view over a typed array: element (i, j, ...) lives at
+ * `offset + i*strides[0] + j*strides[1] + ...`. Tensors satisfy this interface, so
+ * kernels take them directly; kernels never import Tensor and know nothing of autograd.
+ */
+export interface View {
+  readonly storage: TypedArray;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * Visit a shape row by row for several operands at once (a strided odometer).
+ * `visit(offsets, n, innerStrides)` gets each operand's offset of the row start,
+ * the row length and each operand's stride along the row. Dims that are laid out
+ * back to back in every operand are merged first, so contiguous data is one long row.
+ * Offsets and counters are allocated once per call, never per element.
+ */
+export function forEachRow(
+  shape: readonly number[],
+  operandStrides: readonly (readonly number[])[],
+  operandOffsets: readonly number[],
+  visit: (offsets: Int32Array, n: number, innerStrides: Int32Array) => void,
+): void {
+  const k = operandStrides.length;
+  // Collapse: drop size-1 dims, merge dim i into i+1 when every operand allows it.
+  const dims: number[] = [];
+  const strides: number[][] = operandStrides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d];
+    if (size === 0) return;
+    if (size === 1) continue;
+    const last = dims.length - 1;
+    let mergeable = last >= 0;
+    for (let o = 0; o < k && mergeable; o++) {
+      mergeable = strides[o][last] === operandStrides[o][d] * size;
+    }
+    if (mergeable) {
+      dims[last] *= size;
+      for (let o = 0; o < k; o++) strides[o][last] = operandStrides[o][d];
+    } else {
+      dims.push(size);
+      for (let o = 0; o < k; o++) strides[o].push(operandStrides[o][d]);
+    }
+  }
+  const offsets = Int32Array.from(operandOffsets);
+  const inner = new Int32Array(k);
+  const rank = dims.length;
+  if (rank === 0) {
+    visit(offsets, 1, inner);
+    return;
+  }
+  for (let o = 0; o < k; o++) inner[o] = strides[o][rank - 1];
+  const n = dims[rank - 1];
+  const outer = rank - 1;
+  const counter = new Int32Array(outer);
+  for (;;) {
+    visit(offsets, n, inner);
+    // Advance the odometer over the outer dims; carry into the next dim when one wraps.
+    let d = outer - 1;
+    for (; d >= 0; d--) {
+      counter[d]++;
+      for (let o = 0; o < k; o++) offsets[o] += strides[o][d];
+      if (counter[d] < dims[d]) break;
+      for (let o = 0; o < k; o++) offsets[o] -= strides[o][d] * dims[d];
+      counter[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}

@@ -1,0 +1,60 @@
+import type { TypedArray } from "../dtype";
+import { forEachRow, type View } from "./iterate";
+
+/**
+ * Reductions walk the input once. The accumulator is addressed with the input's
+ * shape but stride 0 along reduced dims, so every element lands in its output slot.
+ * Sums accumulate in float64 (more exact than torch's float32 pairwise sums, never less).
+ */
+export type ReduceKind = "sum" | "max" | "min";
+
+export function reduceInto(kind: ReduceKind, acc: Float64Array, accStrides: readonly number[], a: View): void {
+  acc.fill(kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity);
+  const x = a.storage;
+  const row = kind === "sum" ? sumRow : kind === "max" ? maxRow : minRow;
+  forEachRow(a.shape, [accStrides, a.strides], [0, a.offset], (off, n, s) => {
+    row(acc, off[0], s[0], x, off[1], s[1], n);
+  });
+}
+
+type AccRow = (acc: Float64Array, io: number, so: number, a: TypedArray, ia: number, sa: number, n: number) => void;
+
+const sumRow: AccRow = (acc, io, so, a, ia, sa, n) => {
+  if (so === 0) {
+    let s = acc[io];
+    for (let i = 0; i < n; i++, ia += sa) s += a[ia];
+    acc[io] = s;
+  } else for (let i = 0; i < n; i++, io += so, ia += sa) acc[io] += a[ia];
+};
+
+// A NaN wins and then sticks: `v > m` is false for NaN, so test `v !== v` too.
+const maxRow: AccRow = (acc, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) {
+    const v = a[ia], m = acc[io];
+    if (v > m || v !== v) acc[io] = m !== m ? m : v;
+  }
+};
+
+const minRow: AccRow = (acc, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) {
+    const v = a[ia], m = acc[io];
+    if (v < m || v !== v) acc[io] = m !== m ? m : v;
+  }
+};
+
+/** Index of the largest value in each contiguous row of length n (first one on ties; NaN wins, as torch). */
+export function argmaxRows(out: Int32Array, x: TypedArray, rows: number, n: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let best = 0;
+    let bestValue = x[base];
+    for (let j = 1; j < n && bestValue === bestValue; j++) {
+      const v = x[base + j];
+      if (v > bestValue || v !== v) {
+        best = j;
+        bestValue = v;
+      }
+    }
+    out[r] = best;
+  }
+}

@@ -1,0 +1,13 @@
+import * as k from "../kernels/elementwise";
+import { Tensor } from "../tensor";
+import { broadcastPair } from "./elementwise";
+
+export type Comparison = "gt" | "lt" | "ge" | "le" | "eq" | "ne";
+
+/** Elementwise comparison into a bool tensor; carries no gradient (as torch). */
+export function compare(op: Comparison, a: Tensor, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair(op, a.detach(), typeof b === "number" ? b : b.detach());
+  const out = Tensor.empty(x.shape, "bool");
+  k.mapBinary(k[op], out, x, y);
+  return out;
+}

@@ -1,0 +1,213 @@
+import { record } from "../autograd/record";
+import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype";
+import { ArgumentError } from "../errors";
+import * as k from "../kernels/elementwise";
+import { broadcastShapes, sameShape } from "../shape";
+import { Tensor } from "../tensor";
+import { cast, expand } from "./movement";
+
+/**
+ * Elementwise primitives. Binary ops broadcast once, up front: both operands are
+ * expanded (stride-0 views) to the common shape, so no backward below un-broadcasts;
+ * expand's own backward sums the gradient back to each input's shape.
+ */
+
+/** A 0-d tensor holding a number, used for `t.add(2.5)`. Never requires grad. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const t = Tensor.empty([], dtype);
+  t.storage[0] = value;
+  return t;
+}
+
+/** Run a row kernel into a new contiguous tensor. */
+export function mapNew(row: k.UnaryRow, x: Tensor, dtype: DType = x.dtype): Tensor {
+  const out = Tensor.empty(x.shape, dtype);
+  k.mapUnary(row, out, x);
+  return out;
+}
+
+/** Bring two operands to one dtype and one shape (views, recorded so gradients flow back). */
+export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number, floatOnly = false): [Tensor, Tensor] {
+  let x = typeof a === "number" ? scalar(a, promoteWithScalar((b as Tensor).dtype, a)) : a;
+  let y = typeof b === "number" ? scalar(b, promoteWithScalar(x.dtype, b)) : b;
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
+    throw new ArgumentError(`${op}: expected a Tensor or a number, got ${describe(x instanceof Tensor ? y : x)}`);
+  }
+  let dtype = promoteTypes(x.dtype, y.dtype);
+  if (floatOnly && !isFloating(dtype)) dtype = "float32";
+  x = cast(x, dtype);
+  y = cast(y, dtype);
+  if (!sameShape(x.shape, y.shape)) {
+    const shape = broadcastShapes(op, x.shape, y.shape);
+    x = expand(x, shape);
+    y = expand(y, shape);
+  }
+  return [x, y];
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+function binary(op: string, row: k.BinaryRow, a: Tensor, b: Tensor): Tensor {
+  const out = Tensor.empty(a.shape, a.dtype);
+  k.mapBinary(row, out, a, b);
+  return out;
+}
+
+/** Integer and bool inputs of float functions (exp, log, ...) compute in float32, as torch. */
+function floating(x: Tensor): Tensor {
+  return isFloating(x.dtype) ? x : cast(x, "float32");
+}
+
+// ------------------------------------------------------------------ binary
+
+/** a + b; d/da = 1, d/db = 1 */
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("add", a, b);
+  return record(binary("add", k.add, x, y), "AddBackward", [x, y], (g) => [g, g]);
+}
+
+/** a - b; d/da = 1, d/db = -1 */
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("sub", a, b);
+  return record(binary("sub", k.sub, x, y), "SubBackward", [x, y], (g, _, needs) => [g, needs[1] ? g.neg() : null]);
+}
+
+/** a * b; d/da = b, d/db = a */
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("mul", a, b);
+  return record(binary("mul", k.mul, x, y), "MulBackward", [x, y], (g, [x, y], needs) => [
+    needs[0] ? g.mul(y) : null,
+    needs[1] ? g.mul(x) : null,
+  ], [x, y]);
+}
+
+/** a / b (true division: integers give float32); d/da = 1/b, d/db = -a/b^2 */
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("div", a, b, true);
+  return record(binary("div", k.div, x, y), "DivBackward", [x, y], (g, [x, y], needs) => [
+    needs[0] ? g.div(y) : null,
+    needs[1] ? g.mul(x).div(y.mul(y)).neg() : null,
+  ], [x, y]);
+}
+
+/**
+ * a ** b; d/da = b * a^(b-1), d/db = a^b * ln(a).
+ * As torch: the first is 0 where b == 0, the second 0 where a == 0 and b >= 0 (no NaN from 0 * -inf).
+ */
+export function pow(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("pow", a, b);
+  const out = binary("pow", k.pow, x, y);
+  return record(out, "PowBackward", [x, y], (g, [x, y, out], needs) => [
+    needs[0] ? where(y.eq(0), 0, g.mul(y.mul(x.pow(y.sub(1))))) : null,
+    needs[1] ? where(x.eq(0).mul(y.ge(0)), 0, g.mul(out.mul(x.log()))) : null,
+  ], [x, y, out]);
+}
+
+/** Elementwise max; the gradient goes to the larger input, split in half on ties (as torch). */
+export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("maximum", a, b);
+  return record(binary("maximum", k.maximum, x, y), "MaximumBackward", [x, y], (g, [x, y], needs) => [
+    needs[0] ? g.mul(tieWeights(x, y)) : null,
+    needs[1] ? g.mul(tieWeights(y, x)) : null,
+  ], [x, y]);
+}
+
+/** Elementwise min; the gradient goes to the smaller input, split in half on ties. */
+export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
+  const [x, y] = broadcastPair("minimum", a, b);
+  return record(binary("minimum", k.minimum, x, y), "MinimumBackward", [x, y], (g, [x, y], needs) => [
+    needs[0] ? g.mul(tieWeights(y, x)) : null,
+    needs[1] ? g.mul(tieWeights(x, y)) : null,
+  ], [x, y]);
+}
+
+/** 1 where a > b, 0.5 where a == b, else 0. */
+function tieWeights(a: Tensor, b: Tensor): Tensor {
+  return cast(a.gt(b), a.dtype).add(cast(a.eq(b), a.dtype).mul(0.5));
+}
+
+/** cond ? a : b elementwise, all three broadcast together. Gradients go to the chosen side. */
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  if (!(cond instanceof Tensor)) throw new ArgumentError(`where: condition must be a Tensor, got ${describe(cond)}`);
+  let [x, y] = broadcastPair("where", a, b);
+  let c = cond;
+  if (!sameShape(c.shape, x.shape)) {
+    const shape = broadcastShapes("where", c.shape, x.shape);
+    c = expand(c, shape);
+    x = expand(x, shape);
+    y = expand(y, shape);
+  }
+  const out = Tensor.empty(x.shape, x.dtype);
+  k.select3(out, c, x, y);
+  return record(out, "WhereBackward", [x, y], (g, [c], needs) => [
+    needs[0] ? where(c, g, 0) : null,
+    needs[1] ? where(c, 0, g) : null,
+  ], [c]);
+}
+
+// ------------------------------------------------------------------ unary
+
+/** -x; d/dx = -1 */
+export function neg(x: Tensor): Tensor {
+  return record(mapNew(k.neg, x), "NegBackward", [x], (g) => [g.neg()]);
+}
+
+/** e^x; d/dx = e^x, the output itself */
+export function exp(x: Tensor): Tensor {
+  const y = mapNew(k.exp, floating(x));
+  return record(y, "ExpBackward", [x], (g, [y]) => [g.mul(y)], [y]);
+}
+
+/** ln x; d/dx = 1/x */
+export function log(x: Tensor): Tensor {
+  const xf = floating(x);
+  return record(mapNew(k.log, xf), "LogBackward", [xf], (g, [x]) => [g.div(x)], [xf]);
+}
+
+/** sqrt x; d/dx = 1 / (2 sqrt x) */
+export function sqrt(x: Tensor): Tensor {
+  const y = mapNew(k.sqrt, floating(x));
+  return record(y, "SqrtBackward", [x], (g, [y]) => [g.div(y.mul(2))], [y]);
+}
+
+/** |x|; d/dx = sign(x) (0 at 0, as torch) */
+export function abs(x: Tensor): Tensor {
+  return record(mapNew(k.abs, x), "AbsBackward", [x], (g, [x]) => [g.mul(mapNew(k.sign, x))], [x]);
+}
+
+/** tanh x; d/dx = 1 - tanh^2 x */
+export function tanh(x: Tensor): Tensor {
+  const y = mapNew(k.tanh, floating(x));
+  return record(y, "TanhBackward", [x], (g, [y]) => [g.mul(sub(1, y.mul(y)))], [y]);
+}
+
+/** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) */
+export function sigmoid(x: Tensor): Tensor {
+  const y = mapNew(k.sigmoid, floating(x));
+  return record(y, "SigmoidBackward", [x], (g, [y]) => [g.mul(y.mul(sub(1, y)))], [y]);
+}
+
+/** max(x, 0); d/dx = 1 where the output is positive, else 0 (0 at x = 0, as torch) */
+export function relu(x: Tensor): Tensor {
+  const y = mapNew(k.relu, x);
+  return record(y, "ReluBackward", [x], (g, [y]) => [g.mul(cast(y.gt(0), g.dtype))], [y]);
+}
+
+/** gelu x = x Phi(x) (exact erf form); d/dx = Phi(x) + x phi(x) */
+export function gelu(x: Tensor): Tensor {
+  const xf = floating(x);
+  return record(mapNew(k.gelu, xf), "GeluBackward", [xf], (g, [x]) => [g.mul(mapNew(k.geluGrad, x))], [xf]);
+}
+
+/** Clamp into [min, max] (either may be omitted); d/dx = 1 inside the bounds (inclusive), else 0. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new ArgumentError("clamp: at least one of 'min' or 'max' must not be None");
+  }
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const y = mapNew(k.clampRow(lo, hi), x);
+  return record(y, "ClampBackward", [x], (g, [x]) => [g.mul(mapNew(k.clampMaskRow(lo, hi), x, g.dtype))], [x]);
+}

@@ -1,0 +1,146 @@
+import { isGradEnabled } from "../autograd/grad-mode";
+import { isFloating, promoteTypes, promoteWithScalar } from "../dtype";
+import { AutogradError, DTypeError, ShapeError, fmtShape } from "../errors";
+import * as k from "../kernels/elementwise";
+import { broadcastShapes, sameShape } from "../shape";
+import { Tensor } from "../tensor";
+import * as ew from "./elementwise";
+import { cast, clone, copyInto, expand } from "./movement";
+
+/**
+ * In-place ops (trailing underscore, as torch). Each bumps the version counter shared
+ * by the tensor and its views, so a backward that saved the old values can tell.
+ *
+ * Without autograd (noGrad, or nothing requires grad) they write straight into the
+ * storage. When the graph is recorded, the new value is computed out of place from a
+ * snapshot of the old one and written back, and the tensor takes the new node as its
+ * gradFn: the result is the same graph torch builds.
+ */
+
+type Binary = "add" | "sub" | "mul" | "div";
+
+/** Does this in-place op need to be recorded? Throws where torch refuses it. */
+function recording(op: string, self: Tensor, ...others: readonly Tensor[]): boolean {
+  if (!isGradEnabled()) return false;
+  if (!self.requiresGrad && !others.some((t) => t.requiresGrad)) return false;
+  if (self.isLeaf && self.requiresGrad) {
+    throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  const base = self._base;
+  if (base !== null && base.isLeaf && base.requiresGrad) {
+    throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  if (base !== null) {
+    throw new AutogradError(
+      `${op}: minigrad does not record in-place operations on views of tensors in the graph; ` +
+        "use the out-of-place op (or clone() the view first)",
+    );
+  }
+  return true;
+}
+
+/** Write `result` (computed out of place) into self and take over its graph node. */
+function commit(self: Tensor, result: Tensor): Tensor {
+  copyInto(self, result);
+  self._version.value++;
+  self.gradFn = result.gradFn;
+  return self;
+}
+
+/** `other` broadcast to self's shape and cast to its dtype, or a clear error. */
+function operand(op: string, self: Tensor, other: Tensor | number): Tensor {
+  const t = typeof other === "number" ? ew.scalar(other, promoteWithScalar(self.dtype, other)) : other;
+  if (!(t instanceof Tensor)) throw new ShapeError(`${op}: expected a Tensor or a number`);
+  const dtype = promoteTypes(self.dtype, t.dtype);
+  if (dtype !== self.dtype && !(isFloating(self.dtype) && isFloating(dtype))) {
+    throw new DTypeError(`${op}: result type ${dtype} can't be cast to the desired output type ${self.dtype}`);
+  }
+  if (!sameShape(t.shape, self.shape)) {
+    const shape = broadcastShapes(op, self.shape, t.shape);
+    if (!sameShape(shape, self.shape)) {
+      throw new ShapeError(
+        `${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`,
+      );
+    }
+    return expand(t, self.shape);
+  }
+  return t;
+}
+
+export function binary_<T extends Tensor>(self: T, op: Binary, other: Tensor | number, alpha?: number): T {
+  const name = `${op}_`;
+  if (op === "div" && !isFloating(self.dtype)) {
+    throw new DTypeError(`${name}: result type float32 can't be cast to the desired output type ${self.dtype}`);
+  }
+  let y = operand(name, self, other);
+  if (alpha !== undefined && alpha !== 1) y = ew.mul(y, alpha);
+  if (recording(name, self, y)) {
+    commit(self, ew[op](clone(self), y));
+    return self;
+  }
+  k.mapBinary(k[op], self, self, y);
+  self._version.value++;
+  return self;
+}
+
+export function unary_<T extends Tensor>(self: T, op: "sqrt"): T {
+  if (!isFloating(self.dtype)) throw new DTypeError(`${op}_: expected a floating point tensor, got ${self.dtype}`);
+  if (recording(`${op}_`, self)) {
+    commit(self, ew[op](clone(self)));
+    return self;
+  }
+  k.mapUnary(k[op], self, self);
+  self._version.value++;
+  return self;
+}
+
+export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: number | null): T {
+  if (recording("clamp_", self)) {
+    commit(self, ew.clamp(clone(self), min, max));
+    return self;
+  }
+  const result = ew.clamp(self.detach(), min, max);
+  copyInto(self, result);
+  self._version.value++;
+  return self;
+}
+
+/** self += value * a * b */
+export function addcmul_<T extends Tensor>(self: T, a: Tensor, b: Tensor, value: number): T {
+  return binary_(self, "add", ew.mul(ew.mul(a, b), value));
+}
+
+/** self += value * a / b */
+export function addcdiv_<T extends Tensor>(self: T, a: Tensor, b: Tensor, value: number): T {
+  return binary_(self, "add", ew.mul(ew.div(a, b), value));
+}
+
+export function fill_<T extends Tensor>(self: T, value: number): T {
+  if (recording("fill_", self)) {
+    // The new value does not depend on the old one: where(true, ...) gives it a zero gradient.
+    commit(self, ew.where(ew.scalar(1, "bool"), value, clone(self)));
+    return self;
+  }
+  k.fillView(self, value);
+  self._version.value++;
+  return self;
+}
+
+/** Copy src into self (broadcast to self's shape, cast to its dtype); gradients flow to src. */
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  if (!(src instanceof Tensor)) throw new ShapeError("copy_: expected a Tensor as the source");
+  if (!sameShape(src.shape, self.shape)) {
+    const shape = broadcastShapes("copy_", self.shape, src.shape);
+    if (!sameShape(shape, self.shape)) {
+      throw new ShapeError(`copy_: source of shape ${fmtShape(src.shape)} cannot be copied into ${fmtShape(self.shape)}`);
+    }
+  }
+  const value = expand(src, self.shape);
+  if (recording("copy_", self, value)) {
+    commit(self, ew.where(ew.scalar(1, "bool"), cast(value, self.dtype), clone(self)));
+    return self;
+  }
+  copyInto(self, value);
+  self._version.value++;
+  return self;
+}

@@ -1,0 +1,142 @@
+import { record } from "../autograd/record";
+import { isFloating, type FloatArray } from "../dtype";
+import { DTypeError, ShapeError, fmtShape } from "../errors";
+import { argmaxRows, reduceInto, type ReduceKind } from "../kernels/reduce";
+import { softmaxRows } from "../kernels/softmax";
+import { contiguousStrides, normalizeDim, normalizeDims, numelOf } from "../shape";
+import { Tensor } from "../tensor";
+import { cast, clone, expand, permute, reshape } from "./movement";
+
+/**
+ * Reductions. sum/amax/amin are primitives; mean and var are composites of them.
+ * softmax/logSoftmax are primitives too: one stable kernel forward, one formula backward.
+ */
+
+type Dims = number | readonly number[] | undefined;
+
+/** The shape kept by a reduction with keepdim (reduced dims set to 1). */
+function keptShape(shape: readonly number[], dims: readonly number[]): number[] {
+  return shape.map((s, i) => (dims.includes(i) ? 1 : s));
+}
+
+function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const dims = normalizeDims(name, dim, x.ndim);
+  const kept = keptShape(x.shape, dims);
+  if (kind !== "sum" && x.numel === 0) {
+    throw new ShapeError(`${name}: Expected reduction dim to be specified for input.numel() == 0 (shape ${fmtShape(x.shape)})`);
+  }
+  const acc = new Float64Array(numelOf(kept));
+  const accStrides = contiguousStrides(kept).map((s, i) => (dims.includes(i) ? 0 : s));
+  reduceInto(kind, acc, accStrides, x);
+  const outShape = keepdim ? kept : x.shape.filter((_, i) => !dims.includes(i));
+  const out = Tensor.empty(outShape, x.dtype === "bool" ? "int32" : x.dtype);
+  out.storage.set(acc);
+  return out;
+}
+
+/** Sum over dims (all by default); backward spreads the gradient back: an expand. */
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const out = reduce("sum", "sum", x, dim, keepdim);
+  const inShape = x.shape;
+  const kept = keptShape(inShape, normalizeDims("sum", dim, x.ndim));
+  return record(out, "SumBackward", [x], (g) => [expand(reshape(g, kept), inShape)]);
+}
+
+/** Sum a broadcast gradient back down to `shape` (the backward of expand). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  if (dims.length === 0) return reshape(g, shape);
+  return reshape(sum(g, dims, true), shape);
+}
+
+/** max over dims; the gradient is shared evenly among the tied maxima (as torch.amax). */
+export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return extremum("max", "amax", x, dim, keepdim);
+}
+
+export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return extremum("min", "amin", x, dim, keepdim);
+}
+
+function extremum(kind: "max" | "min", name: string, x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const out = reduce(kind, name, x, dim, keepdim);
+  const dims = normalizeDims(name, dim, x.ndim);
+  const kept = keptShape(x.shape, dims);
+  const backward = name === "amax" ? "AmaxBackward" : "AminBackward";
+  return record(out, backward, [x], (g, [x, out]) => {
+    const hit = cast(x.eq(expand(reshape(out, kept), x.shape)), g.dtype);
+    const count = sum(hit, dims, true);
+    return [hit.div(count).mul(expand(reshape(g, kept), x.shape))];
+  }, [x, out]);
+}
+
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`mean: could not infer output dtype. Input dtype must be floating point, got ${x.dtype}`);
+  }
+  const dims = normalizeDims("mean", dim, x.ndim);
+  const n = dims.reduce((p, d) => p * x.shape[d], 1);
+  return sum(x, dims, keepdim).div(n);
+}
+
+/** Variance over dims: sum((x - mean)^2) / (n - 1), or / n when unbiased is false. */
+export function variance(x: Tensor, dim?: Dims, keepdim = false, unbiased = true): Tensor {
+  const dims = normalizeDims("var", dim, x.ndim);
+  const n = dims.reduce((p, d) => p * x.shape[d], 1);
+  const centered = x.sub(mean(x, dims, true));
+  return sum(centered.mul(centered), dims, keepdim).div(Math.max(unbiased ? n - 1 : n, 0));
+}
+
+/** Index of the largest value along dim (of the flattened tensor when dim is omitted). */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (dim === undefined) {
+    const flat = argmax(reshape(x.detach(), [-1]), 0);
+    return keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
+  }
+  const d = normalizeDim("argmax", dim, x.ndim);
+  if (x.numel === 0) throw new ShapeError(`argmax: cannot take the argmax of an empty tensor ${fmtShape(x.shape)}`);
+  const rows = moveLastContiguous(x.detach(), d);
+  const n = x.ndim === 0 ? 1 : x.shape[d];
+  const out = Tensor.empty(x.shape.filter((_, i) => i !== d), "int32");
+  argmaxRows(out.storage as Int32Array, rows.storage, rows.numel / n, n);
+  return keepdim ? reshape(out, keptShape(x.shape, [d])) : out;
+}
+
+/** The order of dims that moves d last and keeps the others in order. */
+function lastOrder(ndim: number, d: number): number[] {
+  return [...Array.from({ length: ndim }, (_, i) => i).filter((i) => i !== d), d];
+}
+
+/** A contiguous copy of x with dim d moved last, so kernels can work row by row. */
+function moveLastContiguous(x: Tensor, d: number): Tensor {
+  const moved = x.ndim === 0 || d === x.ndim - 1 ? x : permute(x, lastOrder(x.ndim, d));
+  return moved.isContiguous && moved.offset === 0 && moved.storage.length === moved.numel ? moved : clone(moved);
+}
+
+function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
+  const xf = isFloating(x.dtype) ? x : cast(x, "float32");
+  const d = normalizeDim(log ? "logSoftmax" : "softmax", dim, x.ndim);
+  const rows = moveLastContiguous(xf.detach(), d);
+  const n = x.ndim === 0 ? 1 : x.shape[d];
+  const out = Tensor.empty(rows.shape, xf.dtype);
+  if (rows.numel > 0) softmaxRows(out.storage as FloatArray, rows.storage as FloatArray, rows.numel / n, n, log);
+  // Rows were computed with dim d last: put it back (one copy, so the output owns its storage).
+  const order = lastOrder(x.ndim, d);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  const y = x.ndim === 0 || d === x.ndim - 1 ? out : clone(permute(out, inverse));
+  return log
+    ? record(y, "LogSoftmaxBackward", [xf], (g, [y]) => [g.sub(y.exp().mul(sum(g, d, true)))], [y])
+    : record(y, "SoftmaxBackward", [xf], (g, [y]) => [y.mul(g.sub(sum(g.mul(y), d, true)))], [y]);
+}
+
+/** softmax along dim, stable for any scale; d/dx: y * (g - sum(g * y)). */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxLike(x, dim, false);
+}
+
+/** log(softmax(x)) along dim, without the round trip through exp; d/dx: g - softmax * sum(g). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return softmaxLike(x, dim, true);
+}

@@ -1,0 +1,362 @@
+import { backward as runBackward } from "./autograd/engine";
+import { isGradEnabled } from "./autograd/grad-mode";
+import { AccumulateGrad, type Node } from "./autograd/node";
+import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from "./dtype";
+import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
+import { formatTensor } from "./format";
+import * as k from "./kernels/elementwise";
+import { contiguousStrides, isContiguous, numelOf, sameShape } from "./shape";
+import * as cmp from "./ops/compare";
+import * as ew from "./ops/elementwise";
+import * as inplace from "./ops/inplace";
+import * as mm from "./ops/matmul";
+import * as mv from "./ops/movement";
+import * as red from "./ops/reduce";
+import { toNdarray } from "./ndarray";
+import type { NdArray } from "ndarray";
+
+/** A number, or arbitrarily nested arrays of numbers: what `toArray()` returns. */
+export type NestedArray = number | NestedArray[];
+
+/** Shared by a tensor and all its views: bumped by every in-place op on any of them. */
+export interface VersionCounter {
+  value: number;
+}
+
+/**
+ * A strided view over typed-array storage, with reverse-mode autograd.
+ * Element (i, j, ...) lives at `storage[offset + i*strides[0] + j*strides[1] + ...]`.
+ * Views (transpose, narrow, expand, ...) share storage and never copy.
+ *
+ * Methods are thin: each forwards to a differentiable primitive in ops/ (forward and
+ * backward side by side) or is a composite of primitives with no backward of its own.
+ */
+export class Tensor {
+  readonly storage: TypedArray;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** The node that made this tensor; null on leaves. */
+  gradFn: Node | null = null;
+  /** @internal the tensor whose storage this one views (for the in-place-on-view checks). */
+  _base: Tensor | null = null;
+  /** @internal shared with views of the same storage. */
+  _version: VersionCounter;
+  private _requiresGrad = false;
+  private _grad: Tensor | null = null;
+  private _accumulator: AccumulateGrad | null = null;
+
+  constructor(
+    storage: TypedArray,
+    shape: readonly number[],
+    strides: readonly number[] = contiguousStrides(shape),
+    offset = 0,
+    dtype?: DType,
+  ) {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    this.offset = offset;
+    this.dtype = dtype ?? dtypeOf(storage);
+    this._version = { value: 0 };
+  }
+
+  /** A new contiguous, zero-filled tensor. */
+  static empty(shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(allocate(dtype, numelOf(shape)), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal a view over this tensor's storage that shares its version counter. */
+  _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+    const t = new Tensor(this.storage, shape, strides, offset, this.dtype);
+    t._version = this._version;
+    t._base = this._base ?? this;
+    return t;
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** Bumped by every in-place op on this tensor or a view of its storage. */
+  get version(): number {
+    return this._version.value;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad || this.gradFn !== null;
+  }
+
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /** The accumulated gradient: filled on leaves that require grad (and after `retainGrad()`). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new TensorError("assigned grad expected to be a Tensor or null");
+      if (!sameShape(g.shape, this.shape)) {
+        throw new ShapeError(
+          `assigned grad has data of a different size: grad ${fmtShape(g.shape)}, tensor ${fmtShape(this.shape)}`,
+        );
+      }
+      if (g.dtype !== this.dtype) {
+        throw new DTypeError(`assigned grad has data of a different type: grad ${g.dtype}, tensor ${this.dtype}`);
+      }
+    }
+    this._grad = g;
+  }
+
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  // ---------------------------------------------------------------- autograd
+
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf) {
+      if (!flag) {
+        throw new AutogradError(
+          "you can only change requires_grad flags of leaf variables. If you want to use a computed variable " +
+            "in a subgraph that doesn't require differentiation use varNoGrad = v.detach().",
+        );
+      }
+      return this;
+    }
+    if (flag && !isFloating(this.dtype)) {
+      throw new DTypeError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
+    }
+    this._requiresGrad = flag;
+    return this;
+  }
+
+  /** Keep `.grad` on this non-leaf tensor during backward (leaves always keep it). */
+  retainGrad(): this {
+    if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn !== null) this.gradFn.retained = this;
+    return this;
+  }
+
+  get retainsGrad(): boolean {
+    return this.gradFn !== null && this.gradFn.retained === this;
+  }
+
+  /**
+   * Backpropagate from this tensor, adding into `.grad` of every leaf that requires grad.
+   * A non-scalar needs the gradient of the loss with respect to it, of the same shape.
+   */
+  backward(gradient?: Tensor | null, options: { retainGraph?: boolean } = {}): void {
+    let seed: Tensor;
+    if (gradient === undefined || gradient === null) {
+      if (this.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
+      seed = Tensor.empty(this.shape, this.dtype);
+      seed.storage.fill(1);
+    } else {
+      if (!sameShape(gradient.shape, this.shape)) {
+        throw new ShapeError(
+          `Mismatch in shape: grad_output[0] has a shape of ${fmtShape(gradient.shape)} and output[0] has a ` +
+            `shape of ${fmtShape(this.shape)}.`,
+        );
+      }
+      seed = gradient.dtype === this.dtype ? gradient.detach() : gradient.to(this.dtype).detach();
+    }
+    runBackward(this, seed, options.retainGraph ?? false);
+  }
+
+  /** @internal the AccumulateGrad node of a leaf (one per leaf, so fan-in sums before it). */
+  _gradAccumulator(): AccumulateGrad {
+    this._accumulator ??= new AccumulateGrad(this);
+    return this._accumulator;
+  }
+
+  /** @internal add an incoming gradient into `.grad`: a fresh copy the first time, in place after. */
+  _accumulateGrad(g: Tensor): void {
+    const incoming = g.dtype === this.dtype ? g : g.to(this.dtype);
+    if (this._grad === null) {
+      const fresh = Tensor.empty(this.shape, this.dtype);
+      k.mapUnary(k.copy, fresh, incoming);
+      this._grad = fresh;
+    } else {
+      k.mapBinary(k.add, this._grad, this._grad, incoming);
+      this._grad._version.value++;
+    }
+  }
+
+  /** A tensor sharing this storage, cut from the graph (no grad, a leaf). */
+  detach(): Tensor {
+    const t = new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+    t._version = this._version;
+    return t;
+  }
+
+  /** Detach in place: this tensor becomes a leaf that does not require grad. */
+  detach_(): this {
+    this.gradFn = null;
+    this._requiresGrad = false;
+    return this;
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  add(other: Tensor | number): Tensor { return ew.add(this, other); }
+  sub(other: Tensor | number): Tensor { return ew.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return ew.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ew.div(this, other); }
+  pow(exponent: Tensor | number): Tensor { return ew.pow(this, exponent); }
+  maximum(other: Tensor | number): Tensor { return ew.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return ew.minimum(this, other); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  abs(): Tensor { return ew.abs(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  relu(): Tensor { return ew.relu(this); }
+  /** The exact gelu, x * Phi(x), as torch's default (approximate='none'). */
+  gelu(): Tensor { return ew.gelu(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
+  square(): Tensor { return ew.mul(this, this); }
+
+  gt(other: Tensor | number): Tensor { return cmp.compare("gt", this, other); }
+  lt(other: Tensor | number): Tensor { return cmp.compare("lt", this, other); }
+  ge(other: Tensor | number): Tensor { return cmp.compare("ge", this, other); }
+  le(other: Tensor | number): Tensor { return cmp.compare("le", this, other); }
+  eq(other: Tensor | number): Tensor { return cmp.compare("eq", this, other); }
+  ne(other: Tensor | number): Tensor { return cmp.compare("ne", this, other); }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  /** torch.matmul: dot (1-D, 1-D), matrix products, batched with broadcast batch dims. */
+  matmul(other: Tensor): Tensor { return mm.matmul(this, other); }
+
+  // ---------------------------------------------------------------- reductions
+
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return red.amin(this, dim, keepdim); }
+  /** Variance; unbiased (divides by n - 1) unless `unbiased` is false, as torch.var. */
+  var(dim?: number | readonly number[], keepdim = false, unbiased = true): Tensor {
+    return red.variance(this, dim, keepdim, unbiased);
+  }
+  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return red.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return red.logSoftmax(this, dim); }
+
+  // ---------------------------------------------------------------- shape (views where possible)
+
+  /** A view when the strides allow it, else a copy (as torch.reshape). One -1 is inferred. */
+  reshape(shape: readonly number[]): Tensor { return mv.reshape(this, shape); }
+  /** Like reshape but never copies: throws when the layout does not allow a view. */
+  view(shape: readonly number[]): Tensor { return mv.view(this, shape); }
+  transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  /** torch's `.T` for 2-D tensors: the transpose of the last two dims reversed. */
+  get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  permute(dims: readonly number[]): Tensor { return mv.permute(this, dims); }
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  squeeze(dim?: number): Tensor { return mv.squeeze(this, dim); }
+  expand(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
+  expandAs(other: Tensor): Tensor { return mv.expand(this, other.shape); }
+  narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
+  select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return mv.slice(this, dim, start, end, step);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor { return mv.flatten(this, startDim, endDim); }
+  /** This tensor if already contiguous, else a contiguous copy. */
+  contiguous(): Tensor { return this.isContiguous ? this : mv.clone(this); }
+  /** A copy in new contiguous storage; gradients flow back to this tensor. */
+  clone(): Tensor { return mv.clone(this); }
+  /** Cast to another dtype (this tensor if it already has it); differentiable between floats. */
+  to(dtype: DType): Tensor { return mv.cast(this, dtype); }
+  float(): Tensor { return mv.cast(this, "float32"); }
+  double(): Tensor { return mv.cast(this, "float64"); }
+
+  // ---------------------------------------------------------------- in place (bump the version)
+
+  add_(other: Tensor | number, options: { alpha?: number } = {}): this { return inplace.binary_(this, "add", other, options.alpha); }
+  sub_(other: Tensor | number, options: { alpha?: number } = {}): this { return inplace.binary_(this, "sub", other, options.alpha); }
+  mul_(other: Tensor | number): this { return inplace.binary_(this, "mul", other); }
+  div_(other: Tensor | number): this { return inplace.binary_(this, "div", other); }
+  /** this += value * a * b */
+  addcmul_(a: Tensor, b: Tensor, value = 1): this { return inplace.addcmul_(this, a, b, value); }
+  /** this += value * a / b */
+  addcdiv_(a: Tensor, b: Tensor, value = 1): this { return inplace.addcdiv_(this, a, b, value); }
+  sqrt_(): this { return inplace.unary_(this, "sqrt"); }
+  clamp_(min?: number | null, max?: number | null): this { return inplace.clamp_(this, min, max); }
+  zero_(): this { return inplace.fill_(this, 0); }
+  fill_(value: number): this { return inplace.fill_(this, value); }
+  /** Copy src (broadcast to this shape, cast to this dtype) into this tensor's storage. */
+  copy_(src: Tensor): this { return inplace.copy_(this, src); }
+
+  // ---------------------------------------------------------------- data out
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new TensorError(`item: a Tensor with ${this.numel} elements cannot be converted to a scalar`);
+    }
+    return this.storage[this.offset];
+  }
+
+  /** The values in row-major order as a fresh typed array of this dtype. */
+  toTypedArray(): TypedArray {
+    const out = Tensor.empty(this.shape, this.dtype);
+    k.mapUnary(k.copy, out, this);
+    return out.storage;
+  }
+
+  /** A zero-copy `ndarray` view of the same storage (writes are shared). */
+  toNdarray(): NdArray<TypedArray> {
+    return toNdarray(this);
+  }
+
+  /** Nested arrays of numbers (bool as 0/1); a number for a 0-d tensor. */
+  toArray(): NestedArray {
+    const flat = this.toTypedArray();
+    if (this.ndim === 0) return flat[0];
+    let index = 0;
+    const build = (d: number): NestedArray[] => {
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[d]; i++) out.push(d === this.ndim - 1 ? flat[index++] : build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  /** Prints like torch: `tensor([[1.0000, 2.5000]], requires_grad=True)`. */
+  toString(): string {
+    const suffixes: string[] = [];
+    if (this.dtype === "float64") suffixes.push("dtype=float64");
+    if (this.gradFn !== null) suffixes.push(`grad_fn=<${this.gradFn.name}>`);
+    else if (this.requiresGrad) suffixes.push("requires_grad=True");
+    return formatTensor(this.toTypedArray(), this.shape, this.dtype, suffixes);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/** @internal true when ops should record a node for these inputs. */
+export function shouldRecord(...inputs: readonly Tensor[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
