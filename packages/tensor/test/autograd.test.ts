@@ -121,6 +121,19 @@ describe("autograd engine (torch-semantics.md section 6)", () => {
     expect(y.gradFn?.nextFunctions[0]?.nextFunctions[0]?.name).toBe("AccumulateGrad");
   });
 
+  it("a cast is differentiable: the gradient comes back in the input's dtype", () => {
+    const x = tensor([1, 2], { dtype: "float64", requiresGrad: true });
+    const y = x.to("float32").mul(3);
+    expect(y.dtype).toBe("float32");
+    y.sum().backward();
+    expect(x.grad?.dtype).toBe("float64");
+    expect(x.grad?.toArray()).toEqual([3, 3]);
+    // float32 op float64 promotes to float64, as torch.
+    expect(tensor([1]).add(tensor([1], { dtype: "float64" })).dtype).toBe("float64");
+    expect(tensor([1], { dtype: "int32" }).add(0.5).dtype).toBe("float32");
+    expect(tensor([3], { dtype: "int32" }).div(2).toArray()).toEqual([1.5]);
+  });
+
   it("requiresGrad only on floating dtypes", () => {
     expect(() => tensor([1, 2], { dtype: "int32", requiresGrad: true })).toThrow(
       /only Tensors of floating point dtype can require gradients/,
