@@ -9,6 +9,7 @@ export { where } from "./ops/elementwise";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
 export { Node, AccumulateGrad, type BackwardFn } from "./autograd/node";
 export { record } from "./autograd/record";
+export { exportGraph, type ExportGraphOptions } from "./autograd/export-graph";
 export { manualSeed, Generator, defaultGenerator } from "./random";
 export { gradcheck, type GradcheckOptions } from "./gradcheck";
 export { toNdarray, fromNdarray } from "./ndarray";
