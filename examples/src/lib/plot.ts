@@ -1,0 +1,184 @@
+/**
+ * A small SVG writer for the examples' plots: line charts with up to two y axes, and
+ * a heat map with contour-like bands and paths on top (for Rosenbrock). Hand-written
+ * so the examples need no drawing dependency; the output opens in any browser.
+ */
+
+export interface Series {
+  name: string;
+  points: readonly (readonly [number, number])[];
+  color: string;
+  /** Which y axis the series is measured on. */
+  axis?: "left" | "right";
+}
+
+export interface LineChart {
+  title: string;
+  xLabel: string;
+  leftLabel: string;
+  rightLabel?: string;
+  series: readonly Series[];
+  /** Fixed range for the right axis (e.g. [0, 1] for accuracy). */
+  rightRange?: readonly [number, number];
+}
+
+const W = 720;
+const H = 440;
+const M = { left: 70, right: 70, top: 50, bottom: 60 };
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Round numbers for axis ticks: about `count` steps of 1, 2 or 5 times a power of ten. */
+export function ticks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function extent(values: readonly number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo === Infinity) return [0, 1];
+  if (lo === hi) return [lo - 0.5, hi + 0.5];
+  return [lo, hi];
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(v));
+
+/** Axes, ticks, grid, labels, legend and one polyline per series. */
+export function lineChartSvg(chart: LineChart): string {
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const all = chart.series.flatMap((s) => s.points);
+  const [x0, x1] = extent(all.map((p) => p[0]));
+  const yRange = (axis: "left" | "right") =>
+    axis === "right" && chart.rightRange
+      ? chart.rightRange
+      : extent(chart.series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.points.map((p) => p[1])));
+  const [l0, l1] = yRange("left");
+  const [r0, r1] = yRange("right");
+  const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * plotW;
+  const sy = (y: number, axis: "left" | "right") => {
+    const [a, b] = axis === "left" ? [l0, l1] : [r0, r1];
+    return M.top + plotH - ((y - a) / (b - a)) * plotH;
+  };
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
+  ];
+  for (const t of ticks(x0, x1, 8)) {
+    const x = sx(t);
+    parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + plotH}" stroke="#eee"/>`);
+    parts.push(`<text x="${x}" y="${M.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
+  }
+  for (const t of ticks(l0, l1, 6)) {
+    const y = sy(t, "left");
+    parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + plotW}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${M.left - 8}" y="${y + 4}" text-anchor="end">${fmt(t)}</text>`);
+  }
+  if (chart.rightLabel) {
+    for (const t of ticks(r0, r1, 6)) {
+      parts.push(`<text x="${M.left + plotW + 8}" y="${sy(t, "right") + 4}">${fmt(t)}</text>`);
+    }
+    parts.push(
+      `<text transform="translate(${W - 18},${M.top + plotH / 2}) rotate(90)" text-anchor="middle">${esc(chart.rightLabel)}</text>`,
+    );
+  }
+  parts.push(`<rect x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${M.left + plotW / 2}" y="${H - 18}" text-anchor="middle">${esc(chart.xLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(20,${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(chart.leftLabel)}</text>`,
+  );
+  chart.series.forEach((s, i) => {
+    const axis = s.axis ?? "left";
+    const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1], axis).toFixed(1)}`);
+    parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    const ly = M.top + 16 + i * 18;
+    const lx = M.left + plotW - 190;
+    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    parts.push(`<text x="${lx + 30}" y="${ly}">${esc(s.name)}${chart.rightLabel ? ` (${axis} axis)` : ""}</text>`);
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+export interface ContourChart {
+  title: string;
+  f: (x: number, y: number) => number;
+  xRange: readonly [number, number];
+  yRange: readonly [number, number];
+  paths: readonly Series[];
+  /** Marked points, e.g. the minimum. */
+  marks?: readonly { x: number; y: number; label: string }[];
+}
+
+/**
+ * The function as a heat map of log(1 + f) in bands (so contours show as band edges),
+ * with optimizer trajectories drawn over it and a legend.
+ */
+export function contourSvg(chart: ContourChart): string {
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const [x0, x1] = chart.xRange;
+  const [y0, y1] = chart.yRange;
+  const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * plotW;
+  const sy = (y: number) => M.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
+  const cells = 90;
+  const values: number[] = [];
+  for (let j = 0; j < cells; j++) {
+    for (let i = 0; i < cells; i++) {
+      const x = x0 + ((i + 0.5) / cells) * (x1 - x0);
+      const y = y0 + ((j + 0.5) / cells) * (y1 - y0);
+      values.push(Math.log1p(Math.max(chart.f(x, y), 0)));
+    }
+  }
+  const [v0, v1] = extent(values);
+  const bands = 12;
+  const cw = plotW / cells;
+  const ch = plotH / cells;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
+  ];
+  values.forEach((v, k) => {
+    const band = Math.min(bands - 1, Math.floor(((v - v0) / (v1 - v0)) * bands));
+    const shade = Math.round(245 - (band / (bands - 1)) * 150);
+    const i = k % cells;
+    const j = Math.floor(k / cells);
+    parts.push(
+      `<rect x="${(M.left + i * cw).toFixed(2)}" y="${(M.top + plotH - (j + 1) * ch).toFixed(2)}" width="${(cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="rgb(${shade},${shade},255)"/>`,
+    );
+  });
+  for (const t of ticks(x0, x1, 6)) parts.push(`<text x="${sx(t)}" y="${M.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
+  for (const t of ticks(y0, y1, 6)) parts.push(`<text x="${M.left - 8}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
+  parts.push(`<rect x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${M.left + plotW / 2}" y="${H - 18}" text-anchor="middle">x</text>`);
+  parts.push(`<text x="22" y="${M.top + plotH / 2}" text-anchor="middle">y</text>`);
+  chart.paths.forEach((s, i) => {
+    const pts = s.points
+      .filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))
+      .map((p) => `${sx(Math.min(Math.max(p[0], x0), x1)).toFixed(1)},${sy(Math.min(Math.max(p[1], y0), y1)).toFixed(1)}`);
+    parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    const ly = M.top + 16 + i * 18;
+    parts.push(`<rect x="${M.left + 8}" y="${ly - 12}" width="230" height="17" fill="white" opacity="0.8"/>`);
+    parts.push(`<line x1="${M.left + 12}" y1="${ly - 4}" x2="${M.left + 36}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    parts.push(`<text x="${M.left + 42}" y="${ly}">${esc(s.name)}</text>`);
+  });
+  for (const m of chart.marks ?? []) {
+    parts.push(`<circle cx="${sx(m.x)}" cy="${sy(m.y)}" r="5" fill="red"/>`);
+    parts.push(`<text x="${sx(m.x) + 8}" y="${sy(m.y) - 8}" fill="darkred">${esc(m.label)}</text>`);
+  }
+  parts.push("</svg>");
+  return parts.join("\n");
+}

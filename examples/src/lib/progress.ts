@@ -1,0 +1,39 @@
+import cliProgress from "cli-progress";
+
+/**
+ * One progress bar per epoch: updated in place on a terminal, and a single plain line
+ * per epoch when the output is not a TTY (CI logs stay readable).
+ */
+export class EpochProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly tty = Boolean(process.stdout.isTTY);
+
+  constructor(private readonly epochs: number, private readonly steps: number) {}
+
+  start(epoch: number): void {
+    if (!this.tty) return;
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: `epoch ${String(epoch).padStart(String(this.epochs).length)}/${this.epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {speed} ex/s`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(this.steps, 0, { loss: "-", acc: "-", speed: "-" });
+  }
+
+  update(step: number, loss: number, accuracy: number, examplesPerSecond: number): void {
+    this.bar?.update(step, { loss: loss.toFixed(4), acc: accuracy.toFixed(3), speed: Math.round(examplesPerSecond) });
+  }
+
+  end(epoch: number, summary: string): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.bar = null;
+      return;
+    }
+    console.log(`epoch ${String(epoch).padStart(String(this.epochs).length)}/${this.epochs} ${summary}`);
+  }
+}
