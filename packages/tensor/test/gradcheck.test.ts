@@ -79,7 +79,7 @@ describe("gradcheck: autograd matches finite differences in float64 for every op
       const y = x.detach().mul(2);
       return y.requiresGrad_(false).add(x.mul(3)).sub(x.detach().mul(3));
     };
-    expect(() => gradcheck(wrong, [r(2)])).toThrow(/gradcheck: Jacobian mismatch .* numerical 2.* analytical 3/);
+    expect(() => gradcheck(wrong, [r(2)])).toThrow(/gradcheck: Jacobian mismatch .* numerical (2|1\.99).* analytical 3/);
   });
 
   it("insists on float64 inputs", () => {

@@ -86,6 +86,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normalizeDim("transpose", dim0, x.ndim);
   const b = normalizeDim("transpose", dim1, x.ndim);
+  if (a === b) return x; // includes 0-d tensors, where both dims wrap to 0
   const order = x.shape.map((_, i) => i);
   order[a] = b;
   order[b] = a;

@@ -19,12 +19,29 @@ function keptShape(shape: readonly number[], dims: readonly number[]): number[] 
   return shape.map((s, i) => (dims.includes(i) ? 1 : s));
 }
 
+/** max/min/argmax have no identity: a reduced dim must not be empty (other dims may be, as torch). */
+function checkNonEmpty(name: string, x: Tensor, dim: Dims | number, dims: readonly number[]): void {
+  if (x.numel !== 0) return;
+  if (dim === undefined) {
+    throw new ShapeError(
+      `${name}: Expected reduction dim to be specified for input.numel() == 0 (shape ${fmtShape(x.shape)}). ` +
+        "Specify the reduction dim with the 'dim' argument.",
+    );
+  }
+  for (const d of dims) {
+    if (x.shape[d] === 0) throw new ShapeError(`${name}: Expected reduction dim ${d} to have non-zero size (shape ${fmtShape(x.shape)}).`);
+  }
+}
+
+/** Number of elements a reduction over dims combines (a 0-d tensor's dim counts as size 1). */
+function reducedCount(x: Tensor, dims: readonly number[]): number {
+  return x.ndim === 0 ? 1 : dims.reduce((p, d) => p * x.shape[d], 1);
+}
+
 function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: boolean): Tensor {
   const dims = normalizeDims(name, dim, x.ndim);
   const kept = keptShape(x.shape, dims);
-  if (kind !== "sum" && x.numel === 0) {
-    throw new ShapeError(`${name}: Expected reduction dim to be specified for input.numel() == 0 (shape ${fmtShape(x.shape)})`);
-  }
+  if (kind !== "sum") checkNonEmpty(name, x, dim, dims);
   const acc = new Float64Array(numelOf(kept));
   const accStrides = contiguousStrides(kept).map((s, i) => (dims.includes(i) ? 0 : s));
   reduceInto(kind, acc, accStrides, x);
@@ -77,14 +94,13 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
     throw new DTypeError(`mean: could not infer output dtype. Input dtype must be floating point, got ${x.dtype}`);
   }
   const dims = normalizeDims("mean", dim, x.ndim);
-  const n = dims.reduce((p, d) => p * x.shape[d], 1);
-  return sum(x, dims, keepdim).div(n);
+  return sum(x, dims, keepdim).div(reducedCount(x, dims));
 }
 
 /** Variance over dims: sum((x - mean)^2) / (n - 1), or / n when unbiased is false. */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, unbiased = true): Tensor {
   const dims = normalizeDims("var", dim, x.ndim);
-  const n = dims.reduce((p, d) => p * x.shape[d], 1);
+  const n = reducedCount(x, dims);
   const centered = x.sub(mean(x, dims, true));
   return sum(centered.mul(centered), dims, keepdim).div(Math.max(unbiased ? n - 1 : n, 0));
 }
@@ -96,10 +112,11 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
     return keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
   }
   const d = normalizeDim("argmax", dim, x.ndim);
-  if (x.numel === 0) throw new ShapeError(`argmax: cannot take the argmax of an empty tensor ${fmtShape(x.shape)}`);
-  const rows = moveLastContiguous(x.detach(), d);
+  checkNonEmpty("argmax", x, dim, [d]);
   const n = x.ndim === 0 ? 1 : x.shape[d];
   const out = Tensor.empty(x.shape.filter((_, i) => i !== d), "int32");
+  if (out.numel === 0) return keepdim ? reshape(out, keptShape(x.shape, [d])) : out;
+  const rows = moveLastContiguous(x.detach(), d);
   argmaxRows(out.storage as Int32Array, rows.storage, rows.numel / n, n);
   return keepdim ? reshape(out, keptShape(x.shape, [d])) : out;
 }
