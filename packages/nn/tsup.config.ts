@@ -7,5 +7,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  // Module.toString() prints class names (as torch's repr); without this, esbuild renames
+  // classes that refer to themselves (`class _Embedding`) and the names leak into reprs.
+  keepNames: true,
   tsconfig: "tsconfig.build.json",
 });

@@ -1,1 +1,24 @@
-export {};
+export { Parameter } from "./parameter";
+export { Module } from "./module";
+export type { LoadStateDictResult } from "./state-dict";
+export { Linear, type LinearOptions } from "./layers/linear";
+export { Sequential } from "./layers/sequential";
+export { ModuleList } from "./layers/module-list";
+export { ModuleContainer } from "./layers/container";
+export { ReLU, Tanh, Sigmoid, GELU } from "./layers/activations";
+export { Dropout } from "./layers/dropout";
+export { Flatten } from "./layers/flatten";
+export { Embedding, type EmbeddingLayerOptions } from "./layers/embedding";
+export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm";
+export {
+  MSELoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCEWithLogitsLoss,
+  type CrossEntropyLossOptions,
+  type NLLLossOptions,
+  type BCEWithLogitsLossOptions,
+} from "./layers/losses";
+export * as functional from "./functional/index";
+export * as init from "./init";
+export type { Reduction } from "./functional/util";

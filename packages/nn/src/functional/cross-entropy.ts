@@ -1,0 +1,98 @@
+import { ArgumentError, Tensor, isFloating, record, type FloatArray } from "@minigrad/tensor";
+import { crossEntropyProbs } from "./cross-entropy-probs";
+import {
+  checkReduction,
+  checkedTarget,
+  classLayout,
+  classTargets,
+  classWeights,
+  dense,
+  logSoftmaxRows,
+  reduced,
+  rowBase,
+  type Reduction,
+} from "./util";
+
+export interface CrossEntropyOptions {
+  /** One weight per class (a rescaling of each class's loss). */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing, not even to the mean's denominator. */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  /** Mix the one-hot target with the uniform distribution: (1 - s) * onehot + s / C. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross entropy between logits and class targets, as torch's F.cross_entropy: log-softmax
+ * and negative log likelihood fused into one primitive with one stable backward.
+ *
+ * input (C), (N, C) or (N, C, d1, ...); target int32 class indices of shape (), (N) or
+ * (N, d1, ...), or float class probabilities of the input's shape. Per row, with p =
+ * softmax(x), s = labelSmoothing and w the class weights (all 1 by default):
+ *   loss = -(1 - s) w_t log p_t - (s / C) sum_c w_c log p_c
+ *   d loss / d x_c = p_c ((1 - s) w_t + (s / C) sum_k w_k) - (1 - s) w_t [c = t] - (s / C) w_c
+ * 'mean' divides the sum by the total weight of the rows not ignored (their count when
+ * unweighted), as torch does.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = "crossEntropy";
+  const { weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
+  const reduction = checkReduction(options.reduction ?? "mean");
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  }
+  const layout = classLayout(op, input);
+  const w = classWeights(op, weight, layout.classes);
+  if (target instanceof Tensor && isFloating(target.dtype)) {
+    return crossEntropyProbs(input, target, layout, { w, ignoreIndex, labelSmoothing, reduction });
+  }
+  const targets = classTargets(op, input, target, layout);
+  const logp = logSoftmaxRows(input, layout);
+  const lp = logp.storage;
+  const { classes, inner, rows } = layout;
+  const smooth = labelSmoothing / classes;
+
+  const losses = new Float64Array(rows);
+  let total = 0;
+  let denom = 0; // total weight of the rows that count
+  for (let r = 0; r < rows; r++) {
+    const t = checkedTarget(op, targets[r], classes, ignoreIndex);
+    if (t === ignoreIndex) continue;
+    const base = rowBase(r, layout);
+    const wt = w ? w[t] : 1;
+    let loss = -(1 - labelSmoothing) * wt * lp[base + t * inner];
+    if (labelSmoothing > 0) {
+      let all = 0;
+      for (let c = 0; c < classes; c++) all += (w ? w[c] : 1) * lp[base + c * inner];
+      loss -= smooth * all;
+    }
+    losses[r] = loss;
+    total += loss;
+    denom += wt;
+  }
+
+  const out = reduced(losses, total, denom, reduction, layout, input);
+  return record(out, "CrossEntropyBackward", [input], (g, [logp, target]) => {
+    const grad = Tensor.empty(logp.shape, logp.dtype);
+    const gi = grad.storage as FloatArray;
+    const lp = dense(logp);
+    const tg = dense(target);
+    const gv = dense(g);
+    const sumW = w ? w.reduce((a, b) => a + b, 0) : classes;
+    for (let r = 0; r < rows; r++) {
+      const t = tg[r];
+      if (t === ignoreIndex) continue;
+      const scale = reduction === "none" ? gv[r] : reduction === "mean" ? gv[0] / denom : gv[0];
+      const base = rowBase(r, layout);
+      const wt = w ? w[t] : 1;
+      const onP = (1 - labelSmoothing) * wt + smooth * sumW;
+      for (let c = 0; c < classes; c++) {
+        const i = base + c * inner;
+        gi[i] = scale * (Math.exp(lp[i]) * onP - smooth * (w ? w[c] : 1));
+      }
+      gi[base + t * inner] -= scale * (1 - labelSmoothing) * wt;
+    }
+    return [grad];
+  }, [logp, target]);
+}

@@ -1,0 +1,13 @@
+/**
+ * `functional` (imported as `F`): the stateless form of every layer and loss, as
+ * torch.nn.functional. Layers call these with their parameters.
+ */
+export { linear } from "./linear";
+export { relu, gelu, sigmoid, tanh, softmax, logSoftmax, type GeluApproximation } from "./activations";
+export { dropout, type DropoutOptions } from "./dropout";
+export { layerNorm } from "./layer-norm";
+export { embedding, type EmbeddingOptions } from "./embedding";
+export { mseLoss, binaryCrossEntropyWithLogits, type MseLossOptions, type BceWithLogitsOptions } from "./losses";
+export { crossEntropy, type CrossEntropyOptions } from "./cross-entropy";
+export { nllLoss, type NllLossOptions } from "./nll-loss";
+export type { Reduction } from "./util";
