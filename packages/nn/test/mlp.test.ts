@@ -88,12 +88,6 @@ describe("conformance: mlp.json (every loss; the final state in float64)", () =>
         expectClose(loss, { shape: [], data: [want] }, c.dtype, `loss at step ${step}`);
         rmspropStep(params, state, c.options);
       });
-      // The float32 final state is not compared here: two weights of mlp_f32 (2.weight[169],
-      // [175]) belong to a ReLU unit that wakes up at step 18 with gradients of ~1e-6 made of
-      // cancelling terms, and RMSprop divides them by their own scale, so float32 rounding
-      // decides their last 12 steps. torch's own float64 run from the same start misses them
-      // by 3e-5 and 1.2e-4 (as this one does); see .notes/tensor-bugs.md.
-      if (c.dtype !== "float64") return;
       const final = model.stateDict();
       for (const [key, want] of Object.entries(c.finalStateDict)) expectClose(final[key], want, c.dtype, key);
     });

@@ -15,3 +15,5 @@ export { gradcheck, type GradcheckOptions } from "./gradcheck";
 export { toNdarray, fromNdarray } from "./ndarray";
 export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } from "./errors";
 export { erf } from "./math/erf";
+/** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
+export { softmaxRow, softmaxScratch, torchFloat32Sum, type SoftmaxScratch } from "./kernels/softmax";

@@ -73,25 +73,37 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   }
 
   const out = reduced(losses, total, denom, reduction, layout, input);
+  // Backward in torch's two steps, so float32 rounds as torch's kernels do:
+  //   NLL backward:         d_c = -scale * ((1 - s) w_t [c = t] + (s / C) w_c)
+  //   log-softmax backward: dx_c = d_c - exp(logp_c) * sum_k d_k
+  // (the same as p_c * sum - d, written the way that keeps torch's exact zeros).
   return record(out, "CrossEntropyBackward", [input], (g, [logp, target]) => {
     const grad = Tensor.empty(logp.shape, logp.dtype);
     const gi = grad.storage as FloatArray;
     const lp = dense(logp);
     const tg = dense(target);
     const gv = dense(g);
-    const sumW = w ? w.reduce((a, b) => a + b, 0) : classes;
+    const r32 = logp.dtype === "float32" ? Math.fround : (v: number) => v;
     for (let r = 0; r < rows; r++) {
       const t = tg[r];
       if (t === ignoreIndex) continue;
-      const scale = reduction === "none" ? gv[r] : reduction === "mean" ? gv[0] / denom : gv[0];
+      const scale = reduction === "none" ? gv[r] : reduction === "mean" ? r32(gv[0] / denom) : gv[0];
       const base = rowBase(r, layout);
-      const wt = w ? w[t] : 1;
-      const onP = (1 - labelSmoothing) * wt + smooth * sumW;
+      const onTarget = r32((1 - labelSmoothing) * (w ? w[t] : 1) * -scale);
+      let sum = onTarget;
+      if (labelSmoothing > 0) {
+        for (let c = 0; c < classes; c++) {
+          const d = r32(smooth * (w ? w[c] : 1) * -scale);
+          gi[base + c * inner] = d;
+          sum += d;
+        }
+        sum = r32(sum);
+      }
+      gi[base + t * inner] = labelSmoothing > 0 ? r32(gi[base + t * inner] + onTarget) : onTarget;
       for (let c = 0; c < classes; c++) {
         const i = base + c * inner;
-        gi[i] = scale * (Math.exp(lp[i]) * onP - smooth * (w ? w[c] : 1));
+        gi[i] = gi[i] - r32(r32(Math.exp(lp[i])) * sum);
       }
-      gi[base + t * inner] -= scale * (1 - labelSmoothing) * wt;
     }
     return [grad];
   }, [logp, target]);

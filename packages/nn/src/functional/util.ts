@@ -1,4 +1,6 @@
-import { ArgumentError, DTypeError, ShapeError, Tensor, isFloating, type TypedArray } from "@minigrad/tensor";
+import {
+  ArgumentError, DTypeError, ShapeError, Tensor, isFloating, softmaxRow, softmaxScratch, type FloatArray, type TypedArray,
+} from "@minigrad/tensor";
 
 /** How a loss combines its per-element values, as torch's `reduction`. */
 export type Reduction = "mean" | "sum" | "none";
@@ -99,19 +101,13 @@ export function checkedTarget(op: string, t: number, classes: number, ignoreInde
  */
 export function logSoftmaxRows(input: Tensor, { batch, classes, inner }: ClassLayout): Tensor {
   const out = Tensor.empty(input.shape, input.dtype);
-  const o = out.storage;
+  const o = out.storage as FloatArray;
   const x = dense(input);
+  const scratch = softmaxScratch(classes);
+  // float32 rows round like torch's kernel (see @minigrad/tensor's softmaxRow).
+  const single = input.dtype === "float32";
   for (let n = 0; n < batch; n++) {
-    for (let s = 0; s < inner; s++) {
-      const base = n * classes * inner + s;
-      let m = -Infinity;
-      for (let c = 0; c < classes; c++) m = Math.max(m, x[base + c * inner]);
-      if (m === -Infinity || Number.isNaN(m)) m = 0; // let -inf / NaN rows flow through unchanged
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(x[base + c * inner] - m);
-      const lse = m + Math.log(sum);
-      for (let c = 0; c < classes; c++) o[base + c * inner] = x[base + c * inner] - lse;
-    }
+    for (let s = 0; s < inner; s++) softmaxRow(o, x, n * classes * inner + s, classes, inner, true, single, scratch);
   }
   return out;
 }
