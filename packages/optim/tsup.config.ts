@@ -7,5 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  keepNames: true, // class names appear in messages and reprs; esbuild would rename self-referencing classes
   tsconfig: "tsconfig.build.json",
 });

@@ -1,0 +1,228 @@
+import { Tensor, enableGrad, noGrad } from "@minigrad/tensor";
+import { OptimizerError, typeName } from "./errors";
+import { HookList, type RemovableHandle } from "./hooks";
+import {
+  DUPLICATE_PARAMS_WARNING, checkGroupParams, hasDuplicates, listParamGroups, resolveGroup,
+  type ParamGroup, type ParamGroupInput, type Params,
+} from "./param-groups";
+import { packStateDict, planLoad, type OptimizerStateDict, type StateEntry } from "./state-dict";
+
+/** The arguments of `step`, as hooks see them (torch's `args`; there are no kwargs). */
+export type StepArgs = [closure?: () => unknown];
+/** Runs before each step; may return replacement arguments. */
+export type StepPreHook<T> = (optimizer: T, args: StepArgs) => StepArgs | void;
+/** Runs after each step. */
+export type StepPostHook<T> = (optimizer: T, args: StepArgs) => void;
+export type StateDictPreHook<T> = (optimizer: T) => void;
+/** May return a replacement for the state dict being returned. */
+export type StateDictPostHook<T> = (optimizer: T, stateDict: OptimizerStateDict) => OptimizerStateDict | void;
+/** May return a replacement for the state dict being loaded. */
+export type LoadStateDictPreHook<T> = (optimizer: T, stateDict: OptimizerStateDict) => OptimizerStateDict | void;
+export type LoadStateDictPostHook<T> = (optimizer: T) => void;
+
+/** Options of the state-dict hook registrations: `prepend` runs the hook before the others. */
+export interface HookOptions {
+  prepend?: boolean;
+}
+
+// Global step hooks (torch.optim.optimizer.register_optimizer_step_pre_hook): run for every optimizer.
+const globalStepPre = new HookList<StepPreHook<Optimizer<object>>>();
+const globalStepPost = new HookList<StepPostHook<Optimizer<object>>>();
+
+/** Run `hook` before every optimizer's step, before that optimizer's own pre-hooks. */
+export function registerOptimizerStepPreHook(hook: StepPreHook<Optimizer<object>>): RemovableHandle {
+  return globalStepPre.add(hook);
+}
+
+/** Run `hook` after every optimizer's step, after that optimizer's own post-hooks. */
+export function registerOptimizerStepPostHook(hook: StepPostHook<Optimizer<object>>): RemovableHandle {
+  return globalStepPost.add(hook);
+}
+
+/**
+ * The base class of optimizers, as `torch.optim.Optimizer`: parameter groups with every
+ * option resolved, per-parameter state keyed by the parameter itself, `zeroGrad`, a
+ * hook-wrapped `step`, and torch's state-dict layout and loading rules.
+ *
+ * A subclass validates its options, passes them as `defaults`, and implements `update()`,
+ * which reads each group's options and each parameter's `.grad` and `state`.
+ */
+export abstract class Optimizer<O extends object> {
+  /** The options every group starts from. */
+  readonly defaults: O;
+  /** Per-parameter state, created lazily by the first step that updates the parameter. */
+  readonly state = new Map<Tensor, StateEntry>();
+  /** The groups, each with every option resolved; mutate `group.lr` freely (schedulers do). */
+  readonly paramGroups: ParamGroup<O>[] = [];
+
+  private readonly stepPreHooks = new HookList<StepPreHook<this>>();
+  private readonly stepPostHooks = new HookList<StepPostHook<this>>();
+  private readonly stateDictPreHooks = new HookList<StateDictPreHook<this>>();
+  private readonly stateDictPostHooks = new HookList<StateDictPostHook<this>>();
+  private readonly loadPreHooks = new HookList<LoadStateDictPreHook<this>>();
+  private readonly loadPostHooks = new HookList<LoadStateDictPostHook<this>>();
+
+  /**
+   * @param params an iterable of tensors (one group) or of groups `{ params, ...options }`;
+   *   a generator such as `model.parameters()` is consumed once.
+   * @param defaults the options of groups that do not set their own.
+   */
+  constructor(params: Params<O>, defaults: O) {
+    this.defaults = defaults;
+    for (const group of listParamGroups(params)) this.addParamGroup(group as ParamGroupInput<O>);
+  }
+
+  /**
+   * Add a group (e.g. layers unfrozen mid-training). Missing options come from `defaults`;
+   * unknown keys are kept. Throws if a parameter is not a leaf tensor or is already in
+   * another group; a parameter repeated inside this group only warns (it would be updated
+   * twice per step), as torch does.
+   */
+  addParamGroup(paramGroup: ParamGroupInput<O>): void {
+    const params = checkGroupParams(paramGroup);
+    const group = resolveGroup(paramGroup as Record<string, unknown>, params, this.defaults);
+    if (hasDuplicates(params)) console.warn(DUPLICATE_PARAMS_WARNING);
+    const taken = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((p) => taken.has(p))) {
+      throw new OptimizerError("some parameters appear in more than one parameter group");
+    }
+    this.paramGroups.push(group);
+  }
+
+  /**
+   * Reset the gradients of every parameter. By default (PyTorch 1.x) each `.grad` is zeroed
+   * in place; with `setToNone` it becomes null instead. The two differ: a parameter whose
+   * grad is null is skipped by `step`, one whose grad is zero is still stepped (its state
+   * advances, and weight decay still moves it).
+   */
+  zeroGrad(setToNone = false): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (grad === null) continue;
+        if (setToNone) {
+          p.grad = null;
+          continue;
+        }
+        if (grad.gradFn !== null) grad.detach_();
+        else grad.requiresGrad_(false);
+        noGrad(() => grad.zero_());
+      }
+    }
+  }
+
+  /**
+   * One optimization step. A closure, if given, re-evaluates the model and returns the
+   * loss: it runs first, with grad recording on; the update itself runs under no-grad.
+   * Returns what the closure returned (undefined without one).
+   */
+  step<L = unknown>(closure?: () => L): L | undefined {
+    let args: StepArgs = closure === undefined ? [] : [closure];
+    for (const hook of [...globalStepPre.list(), ...this.stepPreHooks.list()]) {
+      const result = (hook as StepPreHook<this>)(this, args);
+      if (result === undefined) continue;
+      if (!Array.isArray(result)) {
+        throw new TypeError(
+          `a step pre-hook must return undefined or new step arguments, but got ${typeName(result)}`,
+        );
+      }
+      args = result;
+    }
+    const [fn] = args;
+    const loss = noGrad(() => {
+      const value = fn === undefined ? undefined : enableGrad(fn);
+      this.update();
+      return value;
+    });
+    for (const hook of [...this.stepPostHooks.list(), ...globalStepPost.list()]) {
+      (hook as StepPostHook<this>)(this, args);
+    }
+    return loss as L | undefined;
+  }
+
+  /** The update itself, for every group; runs under no-grad, after the closure. */
+  protected abstract update(): void;
+
+  registerStepPreHook(hook: StepPreHook<this>): RemovableHandle {
+    return this.stepPreHooks.add(hook);
+  }
+
+  registerStepPostHook(hook: StepPostHook<this>): RemovableHandle {
+    return this.stepPostHooks.add(hook);
+  }
+
+  registerStateDictPreHook(hook: StateDictPreHook<this>, options: HookOptions = {}): RemovableHandle {
+    return this.stateDictPreHooks.add(hook, options.prepend);
+  }
+
+  registerStateDictPostHook(hook: StateDictPostHook<this>, options: HookOptions = {}): RemovableHandle {
+    return this.stateDictPostHooks.add(hook, options.prepend);
+  }
+
+  registerLoadStateDictPreHook(hook: LoadStateDictPreHook<this>, options: HookOptions = {}): RemovableHandle {
+    return this.loadPreHooks.add(hook, options.prepend);
+  }
+
+  registerLoadStateDictPostHook(hook: LoadStateDictPostHook<this>, options: HookOptions = {}): RemovableHandle {
+    return this.loadPostHooks.add(hook, options.prepend);
+  }
+
+  /**
+   * The state as torch lays it out: `{ state: { [id]: {...} }, paramGroups: [{ ...options,
+   * params: [ids] }] }`, ids numbered in group order and continuing across groups. A
+   * snapshot: its tensors are copies, so later steps do not change it.
+   */
+  stateDict(): OptimizerStateDict {
+    for (const hook of this.stateDictPreHooks.list()) hook(this);
+    let sd = packStateDict(this.paramGroups, this.state);
+    for (const hook of this.stateDictPostHooks.list()) sd = hook(this, sd) ?? sd;
+    return sd;
+  }
+
+  /**
+   * Restore a state dict. Parameters are matched by position (group by group); the
+   * hyperparameters come from the dict, replacing the current ones; state tensors are
+   * copied (never shared with the dict) and cast to their parameter's dtype, except `step`.
+   * Everything is validated first: a dict that does not fit (group count, group sizes, a
+   * state tensor of the wrong shape) throws and leaves the optimizer unchanged.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    let sd: OptimizerStateDict = { ...stateDict };
+    for (const hook of this.loadPreHooks.list()) sd = hook(this, sd) ?? sd;
+    const plan = planLoad(sd, this.paramGroups);
+    const fallback = this.loadDefaults();
+    for (const group of plan.groups) {
+      for (const [key, value] of Object.entries(fallback)) if (!(key in group)) group[key] = value;
+    }
+    this.state.clear();
+    for (const [param, entry] of plan.state) this.state.set(param, entry);
+    this.paramGroups.splice(0, this.paramGroups.length, ...(plan.groups as ParamGroup<O>[]));
+    for (const hook of this.loadPostHooks.list()) hook(this);
+  }
+
+  /**
+   * Values for options missing from a loaded group (a checkpoint from before an option
+   * existed), as torch's `__setstate__`. The base uses `defaults`.
+   */
+  protected loadDefaults(): Partial<O> {
+    return this.defaults;
+  }
+
+  /** torch's repr: the class name, then each group's options in sorted key order. */
+  toString(): string {
+    let out = `${this.constructor.name} (`;
+    this.paramGroups.forEach((group, i) => {
+      out += `\nParameter Group ${i}\n`;
+      for (const key of Object.keys(group).sort()) {
+        if (key !== "params") out += `    ${key}: ${formatValue(group[key])}\n`;
+      }
+    });
+    return `${out})`;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(", ")}]`;
+  if (typeof value === "object" && value !== null && !(value instanceof Tensor)) return JSON.stringify(value);
+  return String(value);
+}
