@@ -37,7 +37,6 @@ for (let epoch = 1; epoch <= flags.epochs; epoch++) {
   progress.start(epoch);
   const order = shuffler.randperm(n);
   let lossSum = 0;
-  const started = performance.now();
   for (let step = 0; step < steps; step++) {
     const rows = order.subarray(step * flags.batchSize, Math.min((step + 1) * flags.batchSize, n));
     const batch = take({ x: trainX, y: train.y, classes: data.classes }, rows);
@@ -47,7 +46,7 @@ for (let epoch = 1; epoch <= flags.epochs; epoch++) {
     optimizer.step();
     lossSum += loss.item() * rows.length;
     const seen = Math.min((step + 1) * flags.batchSize, n);
-    progress.update(step + 1, lossSum / seen, NaN, (seen / (performance.now() - started)) * 1000);
+    progress.update(step + 1, lossSum / seen, NaN, seen);
   }
   const acc = noGrad(() => model.forward(testX).argmax(1).eq(test.y).sum().item() / test.y.shape[0]);
   progress.end(epoch, `loss ${(lossSum / n).toFixed(4)} | test acc ${acc.toFixed(3)}`);

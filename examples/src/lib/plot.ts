@@ -20,6 +20,8 @@ export interface LineChart {
   series: readonly Series[];
   /** Fixed range for the right axis (e.g. [0, 1] for accuracy). */
   rightRange?: readonly [number, number];
+  /** Start the left axis at zero (losses). */
+  leftFromZero?: boolean;
 }
 
 const W = 720;
@@ -64,7 +66,8 @@ export function lineChartSvg(chart: LineChart): string {
     axis === "right" && chart.rightRange
       ? chart.rightRange
       : extent(chart.series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.points.map((p) => p[1])));
-  const [l0, l1] = yRange("left");
+  const [lLo, l1] = yRange("left");
+  const l0 = chart.leftFromZero ? Math.min(0, lLo) : lLo;
   const [r0, r1] = yRange("right");
   const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * plotW;
   const sy = (y: number, axis: "left" | "right") => {
@@ -81,7 +84,7 @@ export function lineChartSvg(chart: LineChart): string {
     parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + plotH}" stroke="#eee"/>`);
     parts.push(`<text x="${x}" y="${M.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
   }
-  for (const t of ticks(l0, l1, 6)) {
+  for (const t of ticks(l0, l1, 8)) {
     const y = sy(t, "left");
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + plotW}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="${M.left - 8}" y="${y + 4}" text-anchor="end">${fmt(t)}</text>`);
@@ -99,14 +102,21 @@ export function lineChartSvg(chart: LineChart): string {
   parts.push(
     `<text transform="translate(20,${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(chart.leftLabel)}</text>`,
   );
-  chart.series.forEach((s, i) => {
+  chart.series.forEach((s) => {
     const axis = s.axis ?? "left";
     const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1], axis).toFixed(1)}`);
     parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-    const ly = M.top + 16 + i * 18;
-    const lx = M.left + plotW - 190;
+  });
+  // Legend in a framed box at mid height on the right, where training curves rarely pass.
+  const lx = M.left + plotW - 215;
+  const top = M.top + plotH * 0.4;
+  parts.push(
+    `<rect x="${lx - 8}" y="${top - 16}" width="215" height="${chart.series.length * 18 + 10}" fill="white" stroke="#999"/>`,
+  );
+  chart.series.forEach((s, i) => {
+    const ly = top + i * 18;
     parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
-    parts.push(`<text x="${lx + 30}" y="${ly}">${esc(s.name)}${chart.rightLabel ? ` (${axis} axis)` : ""}</text>`);
+    parts.push(`<text x="${lx + 30}" y="${ly}">${esc(s.name)}${chart.rightLabel ? ` (${s.axis ?? "left"} axis)` : ""}</text>`);
   });
   parts.push("</svg>");
   return parts.join("\n");
@@ -121,6 +131,12 @@ export interface ContourChart {
   /** Marked points, e.g. the minimum. */
   marks?: readonly { x: number; y: number; label: string }[];
 }
+
+const PATH_STYLES = [
+  { width: 7, dash: "none", opacity: 0.55 },
+  { width: 3.5, dash: "9 5", opacity: 0.9 },
+  { width: 1.5, dash: "none", opacity: 1 },
+];
 
 /**
  * The function as a heat map of log(1 + f) in bands (so contours show as band edges),
@@ -169,10 +185,16 @@ export function contourSvg(chart: ContourChart): string {
     const pts = s.points
       .filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))
       .map((p) => `${sx(Math.min(Math.max(p[0], x0), x1)).toFixed(1)},${sy(Math.min(Math.max(p[1], y0), y1)).toFixed(1)}`);
-    parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    // Paths often run along the same valley: draw each wider, thinner or dashed so all stay visible.
+    const style = PATH_STYLES[i % PATH_STYLES.length];
+    parts.push(
+      `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="${style.width}" stroke-dasharray="${style.dash}" opacity="${style.opacity}"/>`,
+    );
     const ly = M.top + 16 + i * 18;
-    parts.push(`<rect x="${M.left + 8}" y="${ly - 12}" width="230" height="17" fill="white" opacity="0.8"/>`);
-    parts.push(`<line x1="${M.left + 12}" y1="${ly - 4}" x2="${M.left + 36}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    parts.push(`<rect x="${M.left + 8}" y="${ly - 12}" width="300" height="17" fill="white" opacity="0.85"/>`);
+    parts.push(
+      `<line x1="${M.left + 12}" y1="${ly - 4}" x2="${M.left + 36}" y2="${ly - 4}" stroke="${s.color}" stroke-width="${Math.min(style.width, 4)}" stroke-dasharray="${style.dash}"/>`,
+    );
     parts.push(`<text x="${M.left + 42}" y="${ly}">${esc(s.name)}</text>`);
   });
   for (const m of chart.marks ?? []) {

@@ -6,11 +6,13 @@ import cliProgress from "cli-progress";
  */
 export class EpochProgress {
   private bar: cliProgress.SingleBar | null = null;
+  private started = 0;
   private readonly tty = Boolean(process.stdout.isTTY);
 
   constructor(private readonly epochs: number, private readonly steps: number) {}
 
   start(epoch: number): void {
+    this.started = performance.now();
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -24,8 +26,10 @@ export class EpochProgress {
     this.bar.start(this.steps, 0, { loss: "-", acc: "-", speed: "-" });
   }
 
-  update(step: number, loss: number, accuracy: number, examplesPerSecond: number): void {
-    this.bar?.update(step, { loss: loss.toFixed(4), acc: accuracy.toFixed(3), speed: Math.round(examplesPerSecond) });
+  /** `seen`: examples processed so far this epoch (for examples per second). */
+  update(step: number, loss: number, accuracy: number, seen: number): void {
+    const speed = Math.round((seen / (performance.now() - this.started)) * 1000);
+    this.bar?.update(step, { loss: loss.toFixed(4), acc: Number.isNaN(accuracy) ? "-" : accuracy.toFixed(3), speed });
   }
 
   end(epoch: number, summary: string): void {

@@ -20,10 +20,11 @@ export function exportGraph(root: Tensor, options: ExportGraphOptions = {}): str
   const ids = new Map<Node, string>();
   const labels: string[] = [];
   const edges: [string, string][] = [];
+  const describe = (shape: readonly number[]) => (shape.length === 0 ? "scalar" : fmtShape(shape));
   const label = (node: Node): string => {
     if (!(node instanceof AccumulateGrad)) return node.name;
     const name = leafNames.get(node.variable);
-    return `${name ? `${name} ` : ""}${fmtShape(node.variable.shape)}`;
+    return `${name ? `${name} ` : ""}${describe(node.variable.shape)}`;
   };
   const idOf = (node: Node): string => {
     let id = ids.get(node);
@@ -35,7 +36,7 @@ export function exportGraph(root: Tensor, options: ExportGraphOptions = {}): str
     return id;
   };
   const rootId = "out";
-  const rootLabel = `output ${fmtShape(root.shape)}`;
+  const rootLabel = `output ${describe(root.shape)}`;
   const start = root.gradFn;
   if (start !== null) {
     const stack: Node[] = [start];
