@@ -1,7 +1,7 @@
-import type { Tensor } from "@minigrad/tensor";
+import { forEachRow, type Tensor } from "@minigrad/tensor";
 import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
-import { forEachRow, hasOverlap } from "./strided";
+import { hasOverlap } from "./strided";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {
@@ -185,11 +185,11 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   if (param.dtype === "float32") {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float32Array);
     const c = constants(hp, Math.fround);
-    forEachRow(param.shape, views, (off, n, inc) => rowF32(P, G, V, M, B, off, inc, n, c));
+    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => rowF32(P, G, V, M, B, off, inc, n, c));
   } else {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float64Array);
     const c = constants(hp, (x) => x);
-    forEachRow(param.shape, views, (off, n, inc) => rowF64(P, G, V, M, B, off, inc, n, c));
+    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => rowF64(P, G, V, M, B, off, inc, n, c));
   }
   for (const t of new Set([param, sq, m, b])) bumpVersion(t);
 }

@@ -15,5 +15,7 @@ export { gradcheck, type GradcheckOptions } from "./gradcheck";
 export { toNdarray, fromNdarray } from "./ndarray";
 export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } from "./errors";
 export { erf } from "./math/erf";
+/** The strided odometer every kernel walks with: for packages that write their own fused loops (optim). */
+export { forEachRow, type View } from "./kernels/iterate";
 /** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
 export { softmaxRow, softmaxScratch, torchFloat32Sum, type SoftmaxScratch } from "./kernels/softmax";
