@@ -1,24 +1,9 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { Tensor, tensor, type DType } from "@minigrad/tensor";
+import { Tensor, type DType } from "@minigrad/tensor";
+import { fromFixture, loadConformance, type FixtureTensor } from "../../../tensor/test/helpers/conformance";
 
-/** A tensor as the PyTorch traces store it: row-major data, shape, optional dtype. */
-export interface FixtureTensor {
-  shape: number[];
-  data: number[];
-  dtype?: DType;
-}
-
-/** Read a JSON file from the repository's conformance/ folder (copied from shared/conformance). */
-export function loadConformance<T>(file: string): T {
-  const path = fileURLToPath(new URL(`../../../../conformance/${file}`, import.meta.url));
-  return JSON.parse(readFileSync(path, "utf8")) as T;
-}
-
-export function fromFixture(t: FixtureTensor, dtype: DType, requiresGrad = false): Tensor {
-  return tensor(t.data, { shape: t.shape, dtype: t.dtype ?? dtype, requiresGrad });
-}
+// Loading the traces is shared with the other packages' conformance tests.
+export { fromFixture, loadConformance, type FixtureTensor };
 
 /** The conformance README's float64 tolerance: |got - want| <= 1e-10 + 1e-8 |want|. */
 export const F64_TOLERANCE = { atol: 1e-10, rtol: 1e-8 };
