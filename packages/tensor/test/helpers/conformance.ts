@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import * as T from "../../src/index";
 import { Tensor, tensor, type DType } from "../../src/index";
 
 /** A tensor as the PyTorch traces store it: row-major data, shape, optional dtype. */
@@ -35,5 +36,43 @@ export function expectClose(got: Tensor, want: FixtureTensor, dtype: DType, what
     const w = want.data[i];
     const ok = Number.isNaN(w) ? Number.isNaN(g) : Math.abs(g - w) <= atol + rtol * Math.abs(w);
     if (!ok) expect.fail(`${what}: element ${i} is ${g}, PyTorch has ${w} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+/** A case in the ops.json schema (conformance/README.md). */
+export interface OpCase {
+  name: string;
+  ts: string;
+  dtype: DType;
+  inputs: Record<string, FixtureTensor>;
+  requiresGrad: string[];
+  output: FixtureTensor;
+  upstream: FixtureTensor;
+  grads: Record<string, FixtureTensor>;
+}
+
+/** Evaluate a case's `ts` (an expression, or a body with `return`) with the given names bound. */
+function evaluate(c: OpCase, bindings: Record<string, unknown>): Tensor {
+  const body = c.ts.includes("return") ? c.ts : `return (${c.ts});`;
+  const names = Object.keys(bindings);
+  // The fixtures are code by design: new Function is how the README says to run them.
+  return new Function(...names, body)(...names.map((n) => bindings[n])) as Tensor;
+}
+
+/**
+ * Run one case: make the inputs, evaluate `ts` with a, b, c, T (this package) and F
+ * (nn's functional, when given), compare the output, then the gradient of
+ * (y * upstream).sum() with respect to each input.
+ */
+export function runOpCase(c: OpCase, F?: unknown): void {
+  const inputs: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(c.inputs)) inputs[name] = fromFixture(t, c.dtype, c.requiresGrad.includes(name));
+  const y = evaluate(c, { ...inputs, T, F });
+  expectClose(y, c.output, c.dtype, "forward");
+  y.mul(fromFixture(c.upstream, c.dtype)).sum().backward();
+  for (const [name, want] of Object.entries(c.grads)) {
+    const grad = inputs[name].grad;
+    expect(grad, `grad of ${name}`).not.toBeNull();
+    expectClose(grad as Tensor, want, c.dtype, `grad of ${name}`);
   }
 }
