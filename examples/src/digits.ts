@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseTrainFlags } from "./lib/cli";
 import { lineChartSvg } from "./lib/plot";
+import { writePng } from "./lib/png";
 import { EpochProgress } from "./lib/progress";
 import { trainDigits } from "./lib/train-digits";
 
@@ -48,9 +49,7 @@ mkdirSync(outDir, { recursive: true });
 const svgPath = join(outDir, "digits-training.svg");
 const curve = (pick: (e: (typeof result.epochs)[number]) => number) =>
   result.epochs.map((e, i) => [i + 1, pick(e)] as [number, number]);
-writeFileSync(
-  svgPath,
-  lineChartSvg({
+const svg = lineChartSvg({
     title: `minigrad MLP on UCI digits: RMSprop lr ${flags.lr}, batch ${flags.batchSize}`,
     xLabel: "epoch",
     leftLabel: "cross-entropy loss",
@@ -62,6 +61,7 @@ writeFileSync(
       { name: "train accuracy", points: curve((e) => e.trainAccuracy), color: "#1f77b4", axis: "right" },
       { name: "test accuracy", points: curve((e) => e.testAccuracy), color: "#2ca02c", axis: "right" },
     ],
-  }),
-);
-console.log(`plot written to ${svgPath}`);
+  });
+writeFileSync(svgPath, svg);
+const pngPath = await writePng(svgPath, svg);
+console.log(`plot written to ${svgPath}${pngPath ? ` and ${pngPath}` : ""}`);

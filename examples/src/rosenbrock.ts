@@ -12,6 +12,7 @@ import { RMSprop, type RMSpropOptions } from "@minigrad/optim";
 import { tensor, type Tensor } from "@minigrad/tensor";
 import { parseTrainFlags } from "./lib/cli";
 import { contourSvg } from "./lib/plot";
+import { writePng } from "./lib/png";
 
 const flags = parseTrainFlags("rosenbrock", "Minimize the Rosenbrock function with three RMSprop variants.", {
   epochs: 2000, lr: 1e-3, batchSize: 1, seed: 0, out: "out",
@@ -56,15 +57,14 @@ const paths = variants.map(({ name, options, color }) => {
 const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), flags.out);
 mkdirSync(outDir, { recursive: true });
 const svgPath = join(outDir, "rosenbrock.svg");
-writeFileSync(
-  svgPath,
-  contourSvg({
+const svg = contourSvg({
     title: `RMSprop on Rosenbrock, lr ${flags.lr}, ${steps} steps from (${start.join(", ")})`,
     f: (x, y) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
     xRange: [-2, 2],
     yRange: [-1, 3],
     paths,
     marks: [{ x: 1, y: 1, label: "minimum (1, 1)" }, { x: start[0], y: start[1], label: "start" }],
-  }),
-);
-console.log(`\nplot written to ${svgPath}`);
+  });
+writeFileSync(svgPath, svg);
+const pngPath = await writePng(svgPath, svg);
+console.log(`\nplot written to ${svgPath}${pngPath ? ` and ${pngPath}` : ""}`);

@@ -75,7 +75,7 @@ export function lineChartSvg(chart: LineChart): string {
     return M.top + plotH - ((y - a) / (b - a)) * plotH;
   };
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
   ];
@@ -163,7 +163,7 @@ export function contourSvg(chart: ContourChart): string {
   const cw = plotW / cells;
   const ch = plotH / cells;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
   ];
