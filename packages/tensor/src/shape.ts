@@ -8,7 +8,10 @@ export function numelOf(shape: readonly number[]): number {
 }
 
 /** Row-major strides: the last dim moves fastest. */
-export function contiguousStrides(shape: readonly number[]): number[] {
+const NO_STRIDES: readonly number[] = Object.freeze([]);
+
+export function contiguousStrides(shape: readonly number[]): readonly number[] {
+  if (shape.length === 0) return NO_STRIDES; // 0-d tensors are common (losses, scalars): share one
   const strides = new Array<number>(shape.length);
   let step = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -119,7 +122,7 @@ export function viewStrides(
   shape: readonly number[],
   strides: readonly number[],
   newShape: readonly number[],
-): number[] | null {
+): readonly number[] | null {
   const numel = numelOf(shape);
   if (numel === 0 || shape.length === 0) return contiguousStrides(newShape);
   const out = new Array<number>(newShape.length);

@@ -55,8 +55,9 @@ export class Tensor {
     dtype?: DType,
   ) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
+    // Not copied: every caller hands over a fresh array (readonly keeps users from mutating it).
+    this.shape = shape;
+    this.strides = strides;
     this.offset = offset;
     this.dtype = dtype ?? dtypeOf(storage);
     this._version = { value: 0 };

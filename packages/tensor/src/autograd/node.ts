@@ -19,6 +19,12 @@ export class Node {
   readonly inputShapes: readonly (readonly number[])[];
   /** A non-leaf tensor whose `.grad` keeps this node's incoming gradient (`retainGrad()`). */
   retained: Tensor | null = null;
+  /** @internal bookkeeping of the backward pass that last visited this node (see engine.ts). */
+  _pass = 0;
+  /** @internal edges into this node not yet processed in the current pass. */
+  _waiting = 0;
+  /** @internal gradient summed so far in the current pass. */
+  _grad: Tensor | null = null;
   private saved: readonly Tensor[];
   private readonly savedVersions: readonly number[];
   /** Which op made each saved tensor, for the error message (fixed at save time). */

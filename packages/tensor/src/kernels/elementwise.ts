@@ -1,6 +1,6 @@
 import type { TypedArray } from "../dtype";
 import { erf } from "../math/erf";
-import { forEachRow, type View } from "./iterate";
+import { broadcastStrides, countOf, flatStep, forEachRow, type View } from "./iterate";
 
 /**
  * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
@@ -18,22 +18,41 @@ export type BinaryRow = (
   b: TypedArray, ib: number, sb: number, n: number,
 ) => void;
 
-/** Apply a unary row kernel over same-shaped views `out = f(a)`. */
+/**
+ * Apply a unary row kernel: `out = f(a)`, `a` broadcastable to out's shape. Contiguous
+ * (or single-value) operands run as one flat row, without the odometer.
+ */
 export function mapUnary(row: UnaryRow, out: View, a: View): void {
   const o = out.storage;
   const x = a.storage;
-  forEachRow(out.shape, [out.strides, a.strides], [out.offset, a.offset], (off, n, s) => {
-    row(o, off[0], s[0], x, off[1], s[1], n);
+  const n = countOf(out.shape);
+  if (n === 0) return;
+  const sa = flatStep(a, n);
+  if (flatStep(out, n) >= 0 && sa >= 0) {
+    row(o, out.offset, 1, x, a.offset, sa, n);
+    return;
+  }
+  forEachRow(out.shape, [out.strides, broadcastStrides(a, out.shape)], [out.offset, a.offset], (off, len, s) => {
+    row(o, off[0], s[0], x, off[1], s[1], len);
   });
 }
 
-/** Apply a binary row kernel over same-shaped views `out = f(a, b)`. */
+/** Apply a binary row kernel: `out = f(a, b)`, `a` and `b` broadcastable to out's shape. */
 export function mapBinary(row: BinaryRow, out: View, a: View, b: View): void {
   const o = out.storage;
   const x = a.storage;
   const y = b.storage;
-  forEachRow(out.shape, [out.strides, a.strides, b.strides], [out.offset, a.offset, b.offset], (off, n, s) => {
-    row(o, off[0], s[0], x, off[1], s[1], y, off[2], s[2], n);
+  const n = countOf(out.shape);
+  if (n === 0) return;
+  const sa = flatStep(a, n);
+  const sb = flatStep(b, n);
+  if (flatStep(out, n) >= 0 && sa >= 0 && sb >= 0) {
+    row(o, out.offset, 1, x, a.offset, sa, y, b.offset, sb, n);
+    return;
+  }
+  const strides = [out.strides, broadcastStrides(a, out.shape), broadcastStrides(b, out.shape)];
+  forEachRow(out.shape, strides, [out.offset, a.offset, b.offset], (off, len, s) => {
+    row(o, off[0], s[0], x, off[1], s[1], y, off[2], s[2], len);
   });
 }
 

@@ -71,3 +71,48 @@ export function forEachRow(
     if (d < 0) return;
   }
 }
+
+/** Elements of a view (1 for 0-d). */
+export function countOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d];
+  return n;
+}
+
+function isDense(view: View): boolean {
+  let expected = 1;
+  for (let d = view.shape.length - 1; d >= 0; d--) {
+    const size = view.shape[d];
+    if (size === 1) continue;
+    if (view.strides[d] !== expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+/**
+ * How a view broadcast to `n` elements can be walked as one flat row: step 1 when it
+ * is contiguous with all n elements, step 0 when it holds a single value (a broadcast
+ * scalar), -1 when it needs the strided odometer. (A broadcastable view with the same
+ * element count differs from the target shape only by size-1 dims, so its row-major
+ * order is the target's.)
+ */
+export function flatStep(view: View, n: number): number {
+  const count = countOf(view.shape);
+  if (count === 1) return 0;
+  return count === n && isDense(view) ? 1 : -1;
+}
+
+/**
+ * The strides that walk `view` over the (larger) broadcast `shape`: 0 along dims the
+ * view lacks or has as size 1. Lets kernels broadcast constants without expand views.
+ */
+export function broadcastStrides(view: View, shape: readonly number[]): number[] {
+  const lead = shape.length - view.shape.length;
+  return shape.map((size, d) => {
+    const i = d - lead;
+    if (i < 0 || (view.shape[i] === 1 && size !== 1)) return 0;
+    return view.strides[i];
+  });
+}
+

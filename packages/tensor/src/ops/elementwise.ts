@@ -2,6 +2,7 @@ import { record } from "../autograd/record";
 import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype";
 import { ArgumentError } from "../errors";
 import * as k from "../kernels/elementwise";
+import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor } from "../tensor";
 import { cast, expand } from "./movement";
@@ -26,8 +27,12 @@ export function mapNew(row: k.UnaryRow, x: Tensor, dtype: DType = x.dtype): Tens
   return out;
 }
 
-/** Bring two operands to one dtype and one shape (views, recorded so gradients flow back). */
-export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number, floatOnly = false): [Tensor, Tensor] {
+/**
+ * Bring two operands to one dtype and find the broadcast shape. An operand that will
+ * need a gradient is expanded (a recorded view, whose backward sums the gradient back
+ * to its shape); a constant is left as it is and the kernel broadcasts it (stride 0).
+ */
+export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number, floatOnly = false): [Tensor, Tensor, readonly number[]] {
   let x = typeof a === "number" ? scalar(a, promoteWithScalar((b as Tensor).dtype, a)) : a;
   let y = typeof b === "number" ? scalar(b, promoteWithScalar(x.dtype, b)) : b;
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
@@ -37,20 +42,20 @@ export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number
   if (floatOnly && !isFloating(dtype)) dtype = "float32";
   x = cast(x, dtype);
   y = cast(y, dtype);
-  if (!sameShape(x.shape, y.shape)) {
-    const shape = broadcastShapes(op, x.shape, y.shape);
-    x = expand(x, shape);
-    y = expand(y, shape);
-  }
-  return [x, y];
+  if (sameShape(x.shape, y.shape)) return [x, y, x.shape];
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  const grads = isGradEnabled();
+  if (grads && x.requiresGrad) x = expand(x, shape);
+  if (grads && y.requiresGrad) y = expand(y, shape);
+  return [x, y, shape];
 }
 
 function describe(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }
 
-function binary(op: string, row: k.BinaryRow, a: Tensor, b: Tensor): Tensor {
-  const out = Tensor.empty(a.shape, a.dtype);
+function binary(row: k.BinaryRow, a: Tensor, b: Tensor, shape: readonly number[]): Tensor {
+  const out = Tensor.empty(shape, a.dtype);
   k.mapBinary(row, out, a, b);
   return out;
 }
@@ -64,20 +69,20 @@ function floating(x: Tensor): Tensor {
 
 /** a + b; d/da = 1, d/db = 1 */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("add", a, b);
-  return record(binary("add", k.add, x, y), "AddBackward", [x, y], (g) => [g, g]);
+  const [x, y, shape] = broadcastPair("add", a, b);
+  return record(binary(k.add, x, y, shape), "AddBackward", [x, y], (g) => [g, g]);
 }
 
 /** a - b; d/da = 1, d/db = -1 */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("sub", a, b);
-  return record(binary("sub", k.sub, x, y), "SubBackward", [x, y], (g, _, needs) => [g, needs[1] ? g.neg() : null]);
+  const [x, y, shape] = broadcastPair("sub", a, b);
+  return record(binary(k.sub, x, y, shape), "SubBackward", [x, y], (g, _, needs) => [g, needs[1] ? g.neg() : null]);
 }
 
 /** a * b; d/da = b, d/db = a */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("mul", a, b);
-  return record(binary("mul", k.mul, x, y), "MulBackward", [x, y], (g, [x, y], needs) => [
+  const [x, y, shape] = broadcastPair("mul", a, b);
+  return record(binary(k.mul, x, y, shape), "MulBackward", [x, y], (g, [x, y], needs) => [
     needs[0] ? g.mul(y) : null,
     needs[1] ? g.mul(x) : null,
   ], [x, y]);
@@ -85,8 +90,8 @@ export function mul(a: Tensor | number, b: Tensor | number): Tensor {
 
 /** a / b (true division: integers give float32); d/da = 1/b, d/db = -a/b^2 */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("div", a, b, true);
-  return record(binary("div", k.div, x, y), "DivBackward", [x, y], (g, [x, y], needs) => [
+  const [x, y, shape] = broadcastPair("div", a, b, true);
+  return record(binary(k.div, x, y, shape), "DivBackward", [x, y], (g, [x, y], needs) => [
     needs[0] ? g.div(y) : null,
     needs[1] ? g.mul(x).div(y.mul(y)).neg() : null,
   ], [x, y]);
@@ -97,8 +102,8 @@ export function div(a: Tensor | number, b: Tensor | number): Tensor {
  * As torch: the first is 0 where b == 0, the second 0 where a == 0 and b >= 0 (no NaN from 0 * -inf).
  */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("pow", a, b);
-  const out = binary("pow", k.pow, x, y);
+  const [x, y, shape] = broadcastPair("pow", a, b);
+  const out = binary(k.pow, x, y, shape);
   return record(out, "PowBackward", [x, y], (g, [x, y, out], needs) => [
     needs[0] ? where(y.eq(0), 0, g.mul(y.mul(x.pow(y.sub(1))))) : null,
     needs[1] ? where(x.eq(0).mul(y.ge(0)), 0, g.mul(out.mul(x.log()))) : null,
@@ -107,8 +112,8 @@ export function pow(a: Tensor | number, b: Tensor | number): Tensor {
 
 /** Elementwise max; the gradient goes to the larger input, split in half on ties (as torch). */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("maximum", a, b);
-  return record(binary("maximum", k.maximum, x, y), "MaximumBackward", [x, y], (g, [x, y], needs) => [
+  const [x, y, shape] = broadcastPair("maximum", a, b);
+  return record(binary(k.maximum, x, y, shape), "MaximumBackward", [x, y], (g, [x, y], needs) => [
     needs[0] ? g.mul(tieWeights(x, y)) : null,
     needs[1] ? g.mul(tieWeights(y, x)) : null,
   ], [x, y]);
@@ -116,8 +121,8 @@ export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
 
 /** Elementwise min; the gradient goes to the smaller input, split in half on ties. */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
-  const [x, y] = broadcastPair("minimum", a, b);
-  return record(binary("minimum", k.minimum, x, y), "MinimumBackward", [x, y], (g, [x, y], needs) => [
+  const [x, y, shape] = broadcastPair("minimum", a, b);
+  return record(binary(k.minimum, x, y, shape), "MinimumBackward", [x, y], (g, [x, y], needs) => [
     needs[0] ? g.mul(tieWeights(y, x)) : null,
     needs[1] ? g.mul(tieWeights(x, y)) : null,
   ], [x, y]);
@@ -131,14 +136,12 @@ function tieWeights(a: Tensor, b: Tensor): Tensor {
 /** cond ? a : b elementwise, all three broadcast together. Gradients go to the chosen side. */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   if (!(cond instanceof Tensor)) throw new ArgumentError(`where: condition must be a Tensor, got ${describe(cond)}`);
-  let [x, y] = broadcastPair("where", a, b);
-  let c = cond;
-  if (!sameShape(c.shape, x.shape)) {
-    const shape = broadcastShapes("where", c.shape, x.shape);
-    c = expand(c, shape);
-    x = expand(x, shape);
-    y = expand(y, shape);
-  }
+  const [x0, y0, xy] = broadcastPair("where", a, b);
+  // select3 walks equal shapes: expand all three (views) to the common shape.
+  const shape = broadcastShapes("where", cond.shape, xy);
+  const c = expand(cond, shape);
+  const x = expand(x0, shape);
+  const y = expand(y0, shape);
   const out = Tensor.empty(x.shape, x.dtype);
   k.select3(out, c, x, y);
   return record(out, "WhereBackward", [x, y], (g, [c], needs) => [
