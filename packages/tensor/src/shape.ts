@@ -50,9 +50,12 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
   return dim < 0 ? Math.max(dim + ndim, 0) : dim;
 }
 
-/** Normalize a dim argument of a reduction: omitted means every dim. Sorted, duplicates rejected. */
+/**
+ * Normalize a dim argument of a reduction: omitted, or an empty list (as torch 1.13),
+ * means every dim. Sorted, duplicates rejected.
+ */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (dim === undefined || (typeof dim !== "number" && dim.length === 0)) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
   const dims = list.map((d) => normalizeDim(op, d, ndim));
   const seen = new Set<number>();

@@ -57,3 +57,13 @@ describe("bad input throws a specific error naming the op and the shapes", () =>
     expect(() => ones([2]).clamp()).toThrow(/clamp: at least one of 'min' or 'max'/);
   });
 });
+
+describe("reductions over an empty dim list reduce every dim, as torch 1.13", () => {
+  it("sum, mean, amax, var", () => {
+    const x = tensor([[0, 1, 2], [3, 4, 5]]);
+    expect(x.sum([]).item()).toBe(15);
+    expect(x.mean([]).item()).toBe(2.5);
+    expect(x.amax([]).item()).toBe(5);
+    expect(x.var([]).item()).toBe(3.5);
+  });
+});
