@@ -77,3 +77,13 @@ describe("ndarray interop is zero-copy both ways", () => {
     expect(() => fromNdarray(ndarray([1, 2, 3]))).toThrow(/fromNdarray: data must be a Float32Array/);
   });
 });
+
+describe("matmul propagates NaN from 0 * inf on every path, as torch", () => {
+  it("small (TS kernel) and large (wasm) products", () => {
+    const small = tensor([[0, 1]]).matmul(tensor([[Infinity], [1]]));
+    expect(Number.isNaN(small.item())).toBe(true);
+    const a = tensor(new Float32Array(64 * 64), { shape: [64, 64] });
+    const b = tensor(new Float32Array(64 * 64).fill(Infinity), { shape: [64, 64] });
+    expect(Number.isNaN(a.matmul(b).toTypedArray()[0])).toBe(true);
+  });
+});

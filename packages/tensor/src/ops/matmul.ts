@@ -2,7 +2,7 @@ import { record } from "../autograd/record";
 import { promoteTypes, type FloatArray } from "../dtype";
 import { ShapeError, fmtShape } from "../errors";
 import { forEachRow } from "../kernels/iterate";
-import { matmulInto } from "../kernels/matmul";
+import { matmulKernel } from "../kernels/matmul";
 import { broadcastShapes } from "../shape";
 import { Tensor } from "../tensor";
 import { cast, expand, squeeze, transpose, unsqueeze } from "./movement";
@@ -49,7 +49,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     for (let i = 0; i < count; i++) {
       const A = { data: a.storage, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
       const B = { data: b.storage, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
-      matmulInto(data, outOffset, A, B, m, k, n, row);
+      matmulKernel(data, outOffset, A, B, m, k, n, row);
       outOffset += m * n;
     }
   });
