@@ -1,6 +1,6 @@
 import type { TypedArray } from "../dtype";
 import { erf } from "../math/erf";
-import { broadcastStrides, countOf, flatStep, forEachRow, type View } from "./iterate";
+import { broadcastStrides, countOf, flatStep, forEachRow, repeatBlock, type View } from "./iterate";
 
 /**
  * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
@@ -49,6 +49,18 @@ export function mapBinary(row: BinaryRow, out: View, a: View, b: View): void {
   if (flatStep(out, n) >= 0 && sa >= 0 && sb >= 0) {
     row(o, out.offset, 1, x, a.offset, sa, y, b.offset, sb, n);
     return;
+  }
+  // out and one operand flat, the other a block repeating along the leading dims (bias).
+  if (flatStep(out, n) === 1 && (sa === 1 || sb === 1)) {
+    const block = repeatBlock(sa === 1 ? b : a, out.shape);
+    if (block > 0) {
+      for (let start = 0; start < n; start += block) {
+        const ia = sa === 1 ? a.offset + start : a.offset;
+        const ib = sb === 1 ? b.offset + start : b.offset;
+        row(o, out.offset + start, 1, x, ia, 1, y, ib, 1, block);
+      }
+      return;
+    }
   }
   const strides = [out.strides, broadcastStrides(a, out.shape), broadcastStrides(b, out.shape)];
   forEachRow(out.shape, strides, [out.offset, a.offset, b.offset], (off, len, s) => {
@@ -147,6 +159,25 @@ export const eq: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 export const ne: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x !== y ? 1 : 0; }
 };
+
+// Fused activation backwards: out = f(g, y), g the incoming gradient and y the saved
+// output. float32 rounds after every operation in the order of torch's CPU kernels
+// (threshold_backward, tanh_backward: g*(1 - y*y), sigmoid_backward: (g*(1 - y))*y),
+// so gradients match torch's bit for bit where the composite ops did.
+export const reluGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
+  for (let i = 0; i < n; i++, io += so, ig += sg, iy += sy) out[io] = y[iy] <= 0 ? 0 : g[ig];
+};
+export const tanhGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
+  const r = out instanceof Float32Array ? Math.fround : identity;
+  for (let i = 0; i < n; i++, io += so, ig += sg, iy += sy) { const t = y[iy]; out[io] = g[ig] * r(1 - r(t * t)); }
+};
+export const sigmoidGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
+  const r = out instanceof Float32Array ? Math.fround : identity;
+  for (let i = 0; i < n; i++, io += so, ig += sg, iy += sy) { const s = y[iy]; out[io] = r(g[ig] * r(1 - s)) * s; }
+};
+function identity(v: number): number {
+  return v;
+}
 
 /** clamp to [min, max]; a NaN input stays NaN. Built once per call, not per element. */
 export function clampRow(min: number, max: number): UnaryRow {

@@ -116,3 +116,21 @@ export function broadcastStrides(view: View, shape: readonly number[]): number[]
   });
 }
 
+
+/**
+ * When `view` is a dense block that repeats along the leading dims of `shape` (a bias
+ * [n] added to [batch, n]), the length of the repeating block; else -1. Such an operand
+ * is walked as `n / block` flat rows that all restart at the view's offset.
+ */
+export function repeatBlock(view: View, shape: readonly number[]): number {
+  const lead = shape.length - view.shape.length;
+  let block = 1;
+  let repeating = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = d < lead ? 1 : view.shape[d - lead];
+    if (size === shape[d] && repeating) block *= size;
+    else if (size === 1) repeating = false;
+    else return -1;
+  }
+  return isDense(view) ? block : -1;
+}

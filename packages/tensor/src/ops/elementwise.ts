@@ -60,6 +60,13 @@ function binary(row: k.BinaryRow, a: Tensor, b: Tensor, shape: readonly number[]
   return out;
 }
 
+/** An activation's backward in one kernel pass: f(g, y), both of the output's shape. */
+function fused(row: k.BinaryRow, g: Tensor, y: Tensor): Tensor {
+  const out = Tensor.empty(y.shape, g.dtype);
+  k.mapBinary(row, out, g, y);
+  return out;
+}
+
 /** Integer and bool inputs of float functions (exp, log, ...) compute in float32, as torch. */
 function floating(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : cast(x, "float32");
@@ -180,22 +187,22 @@ export function abs(x: Tensor): Tensor {
   return record(mapNew(k.abs, x), "AbsBackward", [x], (g, [x]) => [g.mul(mapNew(k.sign, x))], [x]);
 }
 
-/** tanh x; d/dx = 1 - tanh^2 x */
+/** tanh x; d/dx = 1 - tanh^2 x (fused kernel) */
 export function tanh(x: Tensor): Tensor {
   const y = mapNew(k.tanh, floating(x));
-  return record(y, "TanhBackward", [x], (g, [y]) => [g.mul(sub(1, y.mul(y)))], [y]);
+  return record(y, "TanhBackward", [x], (g, [y]) => [fused(k.tanhGrad, g, y)], [y]);
 }
 
-/** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) */
+/** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) (fused kernel) */
 export function sigmoid(x: Tensor): Tensor {
   const y = mapNew(k.sigmoid, floating(x));
-  return record(y, "SigmoidBackward", [x], (g, [y]) => [g.mul(y.mul(sub(1, y)))], [y]);
+  return record(y, "SigmoidBackward", [x], (g, [y]) => [fused(k.sigmoidGrad, g, y)], [y]);
 }
 
 /** max(x, 0); d/dx = 1 where the output is positive, else 0 (0 at x = 0, as torch) */
 export function relu(x: Tensor): Tensor {
   const y = mapNew(k.relu, x);
-  return record(y, "ReluBackward", [x], (g, [y]) => [g.mul(cast(y.gt(0), g.dtype))], [y]);
+  return record(y, "ReluBackward", [x], (g, [y]) => [fused(k.reluGrad, g, y)], [y]);
 }
 
 /** gelu x = x Phi(x) (exact erf form); d/dx = Phi(x) + x phi(x) */
