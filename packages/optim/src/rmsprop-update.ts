@@ -105,6 +105,23 @@ function rowF32(
   }
 }
 
+/**
+ * rowF32 for the default options (no maximize, weight decay, centering or momentum) over
+ * unit-stride rows: the same operations, with the option branches out of the loop.
+ */
+function rowF32Plain(P: Float32Array, G: Float32Array, V: Float32Array, off: Int32Array, n: number, c: Constants): void {
+  const fr = Math.fround;
+  const { A, W, EPS, NLR } = c;
+  const pi = off[0], gi = off[1], vi = off[2];
+  for (let i = 0; i < n; i++) {
+    const g = G[gi + i];
+    const v = fma32(fr(W * g), g, fr(V[vi + i] * A));
+    V[vi + i] = v;
+    const d = fr(fr(Math.sqrt(v)) + EPS);
+    P[pi + i] = fr(P[pi + i] + fr(fr(NLR * g) / d));
+  }
+}
+
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
 function rowF64(
   P: Float64Array, G: Float64Array, V: Float64Array, M: Float64Array, B: Float64Array,
@@ -185,7 +202,11 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   if (param.dtype === "float32") {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float32Array);
     const c = constants(hp, Math.fround);
-    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => rowF32(P, G, V, M, B, off, inc, n, c));
+    const plain = !c.maximize && !c.decay && !c.centered && !c.heavyBall;
+    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
+      if (plain && inc[0] === 1 && inc[1] === 1 && inc[2] === 1) rowF32Plain(P, G, V, off, n, c);
+      else rowF32(P, G, V, M, B, off, inc, n, c);
+    });
   } else {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float64Array);
     const c = constants(hp, (x) => x);
