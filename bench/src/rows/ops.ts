@@ -1,6 +1,6 @@
 /**
  * Single ops on big float32 tensors: elementwise add, mul, relu, exp, tanh and a full sum
- * over 1e6 elements, and a 512x512 matmul (in GFLOP/s).
+ * over 1e6 elements, and a 512x512 matmul (in GFLOP/s) on one core and on two.
  *
  * TF.js times stop when the op returns: both backends here compute synchronously, so the
  * result is complete by then. Reading it back into JS (`dataSync`, a 4 MB copy out of
@@ -27,6 +27,8 @@ interface OpCase {
   scalarOut: boolean;
   /** max relative difference accepted between minigrad and TF.js results */
   tolerance: number;
+  /** how the row is measured, when not as a 1e6-element op by `opRows` */
+  row?: (cfg: Config) => Promise<RowResult>;
 }
 
 const elementwise = (id: string, label: string, factor: number, targetText: string, extra: Partial<OpCase> & Pick<OpCase, "mg" | "tf" | "arity">, reference?: RowSpec["reference"]): OpCase => ({
@@ -39,6 +41,61 @@ const elementwise = (id: string, label: string, factor: number, targetText: stri
   ...extra,
 });
 
+const MM = 512;
+const matmulCase: OpCase = {
+  spec: {
+    id: "matmul512", label: "matmul 512x512 float32", unit: "GFLOP/s", better: "higher", heavy: true, quickSkipsCpu: true,
+    target: { kind: "speedVs", impl: "tfjs-wasm", factor: 1.2 }, targetText: ">= 1.2x TF.js wasm",
+    reference: { pytorch: 97, tfjsWasm: 34, tfjsCpu: 1.1, jsPytorch: 0.57, plainJs: 4.8 },
+  },
+  arity: 2,
+  mg: (a, b) => a.matmul(b),
+  tf: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+  scalarOut: false,
+  tolerance: 1e-3,
+};
+
+/**
+ * The same product split across both cores (minigrad's worker thread over shared wasm memory;
+ * TF.js wasm stays on one thread: it turns wasm threads off under Node). Listed in OP_CASES
+ * (after sum), so that `opRows` runs it with its own `row`.
+ */
+const matmul2Case: OpCase = {
+  ...matmulCase,
+  spec: {
+    ...matmulCase.spec,
+    id: "matmul512x2", label: "matmul 512x512 float32, 2 cores",
+    target: { kind: "speedVs", impl: "tfjs-wasm", factor: 2 }, targetText: ">= 2x TF.js wasm",
+    reference: undefined,
+  },
+};
+
+/**
+ * minigrad splits float32 products of >= 2^24 multiply-adds across two threads where it can
+ * (kernels/wasm/threads.ts); MINIGRAD_MATMUL_THREADS=1 turns that off. The environment
+ * variable is read per product, so each row sets it for its own runs.
+ */
+async function withMatmulThreads<T>(threads: "1" | "2", f: () => Promise<T>): Promise<T> {
+  const before = process.env.MINIGRAD_MATMUL_THREADS;
+  process.env.MINIGRAD_MATMUL_THREADS = threads;
+  try {
+    return await f();
+  } finally {
+    if (before === undefined) delete process.env.MINIGRAD_MATMUL_THREADS;
+    else process.env.MINIGRAD_MATMUL_THREADS = before;
+  }
+}
+
+export async function matmulRow(cfg: Config): Promise<RowResult> {
+  const flops = 2 * MM * MM * MM;
+  return withMatmulThreads("1", () => opRow(cfg, matmulCase, [MM, MM], 2000, (ms) => flops / (ms * 1e6)));
+}
+
+export async function matmul2Row(cfg: Config): Promise<RowResult> {
+  const flops = 2 * MM * MM * MM;
+  return withMatmulThreads("2", () => opRow(cfg, matmul2Case, [MM, MM], 2000, (ms) => flops / (ms * 1e6)));
+}
+
 export const OP_CASES: readonly OpCase[] = [
   elementwise("add", "a + b, 1e6 float32", 1, ">= 1x TF.js wasm", { arity: 2, mg: (a, b) => a.add(b), tf: (a, b) => tf.add(a, b) },
     { pytorch: 0.16, tfjsWasm: 0.15, tfjsCpu: 6.3, jsPytorch: 68, plainJs: 0.63 }),
@@ -50,6 +107,8 @@ export const OP_CASES: readonly OpCase[] = [
   elementwise("sum", "sum, 1e6 float32 (to one number)", 1, ">= 1x TF.js wasm",
     { arity: 1, mg: (a) => a.sum(), tf: (a) => tf.sum(a), scalarOut: true, tolerance: 1e-3 },
     { pytorch: 0.054, tfjsWasm: 0.62, tfjsCpu: 0.96, jsPytorch: 12.2, plainJs: 0.31 }),
+  // Here rather than in suite.ts's list, which this row was added without editing.
+  { ...matmul2Case, row: matmul2Row },
 ];
 
 /** Values of a minigrad result as a flat array (contiguous copy when needed). */
@@ -136,25 +195,6 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
 export async function opRows(cfg: Config, want: (id: string) => boolean, onRow: (r: RowResult) => void): Promise<void> {
   for (const [i, c] of OP_CASES.entries()) {
     if (!want(c.spec.id)) continue;
-    onRow(await opRow(cfg, c, [N], 1000 + 10 * i, (ms) => ms));
+    onRow(c.row !== undefined ? await c.row(cfg) : await opRow(cfg, c, [N], 1000 + 10 * i, (ms) => ms));
   }
-}
-
-const MM = 512;
-const matmulCase: OpCase = {
-  spec: {
-    id: "matmul512", label: "matmul 512x512 float32", unit: "GFLOP/s", better: "higher", heavy: true, quickSkipsCpu: true,
-    target: { kind: "speedVs", impl: "tfjs-wasm", factor: 1.2 }, targetText: ">= 1.2x TF.js wasm",
-    reference: { pytorch: 97, tfjsWasm: 34, tfjsCpu: 1.1, jsPytorch: 0.57, plainJs: 4.8 },
-  },
-  arity: 2,
-  mg: (a, b) => a.matmul(b),
-  tf: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-  scalarOut: false,
-  tolerance: 1e-3,
-};
-
-export async function matmulRow(cfg: Config): Promise<RowResult> {
-  const flops = 2 * MM * MM * MM;
-  return opRow(cfg, matmulCase, [MM, MM], 2000, (ms) => flops / (ms * 1e6));
 }

@@ -1,11 +1,57 @@
 /**
  * `pnpm build:wasm`: compiles src/kernels/wasm/matmul.wat (with the `wabt` package) and writes
- * src/kernels/wasm/matmul-wasm.ts. The output is committed, so neither the tests nor the
- * package build need this step; run it after editing the .wat.
+ * src/kernels/wasm/matmul-wasm.ts, then the same kernel with a shared, imported memory (for the
+ * two-thread matmul, kernels/wasm/threads.ts) into src/kernels/wasm/matmul-shared-wasm.ts.
+ * The output is committed, so neither the tests nor the package build need this step; run it
+ * after editing the .wat.
  */
-import { writeFile } from "node:fs/promises";
-import { GENERATED_PATH, compileMatmulWat, renderMatmulModule } from "./wat";
+import { readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import wabtInit from "wabt";
+import { GENERATED_PATH, WAT_PATH, compileMatmulWat, renderMatmulModule } from "./wat";
 
-const bytes = await compileMatmulWat();
-await writeFile(GENERATED_PATH, renderMatmulModule(bytes));
-console.log(`wrote ${GENERATED_PATH} (${bytes.length} bytes of wasm)`);
+export const SHARED_GENERATED_PATH = fileURLToPath(new URL("../src/kernels/wasm/matmul-shared-wasm.ts", import.meta.url));
+
+/** matmul.wat's own memory declaration, replaced in the shared build. */
+const OWN_MEMORY = '(memory (export "memory") 1)';
+/**
+ * The shared build's memory: imported (the JS side makes one WebAssembly.Memory and hands it
+ * to the instance on each thread) and re-exported, so the JS code reads it the same way.
+ * Shared memories need a maximum; 16384 pages is 1 GiB, simd-matmul.ts's MAX_BYTES.
+ */
+const SHARED_MEMORY = '(memory (export "memory") (import "env" "memory") 1 16384 shared)';
+
+/** matmul.wat with its memory imported and shared, as a WebAssembly binary (wabt's threads feature). */
+export async function compileSharedMatmulWat(): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const source = await readFile(WAT_PATH, "utf8");
+  if (source.split(OWN_MEMORY).length !== 2) throw new Error(`matmul.wat: expected exactly one ${OWN_MEMORY}`);
+  const features = { simd: true, bulk_memory: true, threads: true };
+  const module = wabt.parseWat("matmul.wat (shared)", source.replace(OWN_MEMORY, SHARED_MEMORY), features);
+  try {
+    module.resolveNames();
+    // wabt's typings omit validate's features argument; without it "shared" is rejected.
+    (module as unknown as { validate(features: object): void }).validate(features);
+    return module.toBinary({}).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+/** The text of matmul-shared-wasm.ts for `bytes`. */
+export function renderSharedMatmulModule(bytes: Uint8Array): string {
+  return renderMatmulModule(bytes)
+    .replace("from matmul.wat: do not edit.", "from matmul.wat, memory shared: do not edit.")
+    .replace("test/matmul-wasm.test.ts fails", "test/matmul-threads.test.ts fails")
+    .replace("/** matmul.wat compiled", "/** matmul.wat with an imported shared memory, compiled")
+    .replace("export const MATMUL_WASM_BASE64 =", "export const MATMUL_SHARED_WASM_BASE64 =");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const bytes = await compileMatmulWat();
+  await writeFile(GENERATED_PATH, renderMatmulModule(bytes));
+  console.log(`wrote ${GENERATED_PATH} (${bytes.length} bytes of wasm)`);
+  const shared = await compileSharedMatmulWat();
+  await writeFile(SHARED_GENERATED_PATH, renderSharedMatmulModule(shared));
+  console.log(`wrote ${SHARED_GENERATED_PATH} (${shared.length} bytes of wasm)`);
+}

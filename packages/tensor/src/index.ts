@@ -17,5 +17,7 @@ export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } fro
 export { erf } from "./math/erf";
 /** The strided odometer every kernel walks with: for packages that write their own fused loops (optim). */
 export { forEachRow, type View } from "./kernels/iterate";
+/** Large float32 matmuls use two cores in Node (a worker over shared wasm memory); 1 turns that off, null restores the default. */
+export { setMatmulThreads } from "./kernels/wasm/threads";
 /** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
 export { softmaxRow, softmaxScratch, torchFloat32Sum, type SoftmaxScratch } from "./kernels/softmax";

@@ -1,5 +1,6 @@
 import type { FloatArray, TypedArray } from "../dtype";
 import { wasmMatmul } from "./wasm/simd-matmul";
+import { threadedMatmul } from "./wasm/threads";
 
 /** A 2-D operand: element (i, j) at `offset + i*rowStride + j*colStride`. */
 export interface Matrix {
@@ -18,6 +19,18 @@ export interface Matrix {
 export const WASM_MIN_MULADDS = 4096;
 
 /**
+ * Float32 products of at least this many multiply-adds are split between this thread and a
+ * worker (kernels/wasm/threads.ts) where that is available: Node with SharedArrayBuffer and
+ * two cores, unless `setMatmulThreads(1)` or MINIGRAD_MATMUL_THREADS=1. Same kernel, same
+ * result bit for bit. Measured (Node 20, x64, 2 cores), one thread against two: in isolation
+ * 128x128x256 (2^22) takes 135 us against 81 us with the worker polling, about even when it
+ * has to be woken (+50-60 us). But the bench's MLP 784-256-10 step (products of 2^23.6)
+ * went from 3.6 to 4.4 ms with 2^22 here (not yet understood), so the threshold is 2^24
+ * (256^3: 540 us on one thread, 300-410 us on two): 512^3 goes from 60 to 107 GFLOP/s.
+ */
+export const THREADS_MIN_MULADDS = 2 ** 24;
+
+/**
  * out[m x n] (contiguous, at outOffset) = a[m x k] @ b[k x n], any strides: the wasm kernel
  * when it applies (float32 accumulation, within ~1e-6 relative of the TS kernel's float64),
  * the TS kernel otherwise or where WebAssembly SIMD is unavailable.
@@ -32,6 +45,10 @@ export function matmulKernel(
     m * k * n >= WASM_MIN_MULADDS &&
     out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array
   ) {
+    if (m * k * n >= THREADS_MIN_MULADDS) {
+      const threaded = threadedMatmul();
+      if (threaded !== null && threaded.matmul(out, outOffset, a, b, m, k, n)) return;
+    }
     const wasm = wasmMatmul();
     if (wasm !== null && wasm.matmul(out, outOffset, a, b, m, k, n)) return;
   }

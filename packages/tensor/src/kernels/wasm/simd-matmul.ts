@@ -9,11 +9,24 @@ import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
  */
 
 /** matmul.wat's exports; addresses and strides are in bytes. */
-interface MatmulExports {
+export interface MatmulExports {
   readonly memory: WebAssembly.Memory;
   readonly pack: (src: number, lineStride: number, step: number, lines: number, depth: number, width: number, dst: number) => void;
   readonly gemm: (m: number, n: number, k: number, ap: number, bp: number, c: number) => void;
 }
+
+/**
+ * Another thread that can run `gemm` on the same (shared) memory: kernels/wasm/threads.ts.
+ * `start` hands it a product and returns at once; `finish` blocks until it is done and says
+ * whether it succeeded (if not, nothing it wrote is relied on: the caller redoes that part).
+ */
+export interface GemmHelper {
+  start(m: number, n: number, k: number, ap: number, bp: number, c: number): void;
+  finish(): boolean;
+}
+
+/** Products with fewer rows than this are not split between threads. */
+const SPLIT_MIN_ROWS = 8;
 
 /** The micro-kernel's tile in matmul.wat: A is packed in panels of 4 rows, B of 8 columns. */
 const A_PANEL = 4;
@@ -37,7 +50,11 @@ export class WasmMatmul {
   private readonly stagedA: Staged = { offset: 0, rowStride: 0, colStride: 0 };
   private readonly stagedB: Staged = { offset: 0, rowStride: 0, colStride: 0 };
 
-  constructor(private readonly wasm: MatmulExports) {
+  /**
+   * `helper`, given only for a module over shared memory, takes the lower half of the rows of
+   * C in every product (the calling thread computes the upper half meanwhile).
+   */
+  constructor(private readonly wasm: MatmulExports, private readonly helper: GemmHelper | null = null) {
     this.heap = new Float32Array(wasm.memory.buffer);
   }
 
@@ -63,8 +80,23 @@ export class WasmMatmul {
     // A: lines are rows (k floats each); B: lines are columns.
     pack(4 * A.offset, 4 * A.rowStride, 4 * A.colStride, m, k, A_PANEL, 4 * apAt);
     pack(4 * B.offset, 4 * B.colStride, 4 * B.rowStride, n, k, B_PANEL, 4 * bpAt);
-    gemm(m, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
-    out.set(this.heap.subarray(cAt, cAt + m * n), outOffset);
+    const helper = this.helper;
+    if (helper === null || m < SPLIT_MIN_ROWS) {
+      gemm(m, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
+      out.set(this.heap.subarray(cAt, cAt + m * n), outOffset);
+      return true;
+    }
+    // Rows [0, m1) here, [m1, m) on the helper; m1 is a multiple of the A panel, so each half
+    // is whole panels of packed A (the last one padded as before), and each half gets its own
+    // region of C: rows m1.. start at m1 padded rows in. Every element of C is computed by
+    // the same tile calls in the same k order as unsplit, so the result is bit for bit the same.
+    const m1 = roundUp(Math.ceil(m / 2), A_PANEL), m2 = m - m1;
+    const c2At = cAt + m1 * nPad;
+    helper.start(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
+    gemm(m1, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
+    if (!helper.finish()) gemm(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
+    out.set(this.heap.subarray(cAt, cAt + m1 * n), outOffset);
+    out.set(this.heap.subarray(c2At, c2At + m2 * n), outOffset + m1 * n);
     return true;
   }
 
@@ -168,7 +200,7 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmMatmul | null {
 }
 
 /** atob works in Node >= 16 and every browser; Buffer would tie the package to Node. */
-function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);

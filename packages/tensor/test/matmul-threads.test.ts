@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { Generator, randn } from "../src/index";
+import { THREADS_MIN_MULADDS, matmulKernel, type Matrix } from "../src/kernels/matmul";
+import { wasmMatmul } from "../src/kernels/wasm/simd-matmul";
+import { matmulThreads, matmulWorkerRunning, setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
+import { SHARED_GENERATED_PATH, compileSharedMatmulWat, renderSharedMatmulModule } from "../scripts/build-wasm";
+
+/**
+ * The two-thread matmul (kernels/wasm/threads.ts): the worker computes the lower rows of C
+ * with the same kernel and the same k order per element, so the result must equal the
+ * single-threaded wasm kernel's bit for bit.
+ */
+
+const rng = new Generator(4321);
+
+function operand(rows: number, cols: number, transposed = false): Matrix {
+  const data = new Float32Array(rows * cols + 5);
+  rng.fillNormal(data, 0, 1);
+  return transposed
+    ? { data, offset: 5, rowStride: 1, colStride: rows }
+    : { data, offset: 5, rowStride: cols, colStride: 1 };
+}
+
+function singleThread(a: Matrix, b: Matrix, m: number, k: number, n: number): Float32Array {
+  const out = new Float32Array(m * n);
+  expect(wasmMatmul()!.matmul(out, 0, a, b, m, k, n)).toBe(true);
+  return out;
+}
+
+function expectSameBits(got: Float32Array, want: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  let diff = -1;
+  for (let i = 0; i < g.length; i++) if (g[i] !== w[i]) { diff = i; break; }
+  expect(diff).toBe(-1);
+}
+
+afterEach(() => setMatmulThreads(null));
+afterAll(async () => {
+  await stopMatmulThreads();
+  expect(matmulWorkerRunning()).toBe(false);
+});
+
+describe("two-thread matmul", () => {
+  it("is available in Node 20 with two cores (this machine)", () => {
+    setMatmulThreads(2);
+    expect(threadedMatmul()).not.toBeNull();
+    expect(matmulWorkerRunning()).toBe(true);
+  });
+
+  // m: odd, a multiple of 4, just above the split minimum, not a multiple of 4 in either half
+  const shapes: [number, number, number][] = [
+    [8, 3, 5], [9, 17, 13], [13, 64, 33], [37, 100, 29], [64, 784, 256], [127, 129, 131], [255, 600, 9], [512, 512, 512],
+  ];
+  for (const [m, k, n] of shapes) {
+    it(`equals the single-thread kernel bit for bit: ${m}x${k} @ ${k}x${n}`, () => {
+      setMatmulThreads(2);
+      const threaded = threadedMatmul()!;
+      for (const [ta, tb] of [[false, false], [false, true], [true, false]]) {
+        const a = operand(m, k, ta), b = operand(k, n, tb);
+        const want = singleThread(a, b, m, k, n);
+        const got = new Float32Array(m * n + 3).fill(7);
+        expect(threaded.matmul(got, 2, a, b, m, k, n)).toBe(true);
+        expectSameBits(got.subarray(2, 2 + m * n), want);
+        expect([got[0], got[1], got[2 + m * n]]).toEqual([7, 7, 7]); // nothing written outside
+      }
+    });
+  }
+
+  it("is what matmulKernel uses for large float32 products, and the tensor matmul agrees", () => {
+    setMatmulThreads(2);
+    const [m, k, n] = [257, 256, 260];
+    expect(m * k * n).toBeGreaterThanOrEqual(THREADS_MIN_MULADDS);
+    const a = operand(m, k), b = operand(k, n);
+    const out = new Float32Array(m * n);
+    matmulKernel(out, 0, a, b, m, k, n, new Float64Array(n));
+    expectSameBits(out, singleThread(a, b, m, k, n));
+
+    const x = randn([2, m, k], { generator: rng }), y = randn([k, n], { generator: rng });
+    const two = x.matmul(y);
+    setMatmulThreads(1);
+    const one = x.matmul(y);
+    expectSameBits(two.contiguous().storage as Float32Array, one.contiguous().storage as Float32Array);
+  });
+
+  it("falls back to one thread when disabled (setMatmulThreads(1) or MINIGRAD_MATMUL_THREADS=1)", async () => {
+    await stopMatmulThreads();
+    setMatmulThreads(1);
+    expect(matmulThreads()).toBe(1);
+    expect(threadedMatmul()).toBeNull();
+    const [m, k, n] = [256, 256, 260];
+    expect(m * k * n).toBeGreaterThanOrEqual(THREADS_MIN_MULADDS);
+    const a = operand(m, k), b = operand(k, n);
+    const out = new Float32Array(m * n);
+    matmulKernel(out, 0, a, b, m, k, n, new Float64Array(n));
+    expectSameBits(out, singleThread(a, b, m, k, n));
+    expect(matmulWorkerRunning()).toBe(false); // no worker was started
+
+    setMatmulThreads(null);
+    const before = process.env.MINIGRAD_MATMUL_THREADS;
+    process.env.MINIGRAD_MATMUL_THREADS = "1";
+    try {
+      expect(matmulThreads()).toBe(1);
+      expect(threadedMatmul()).toBeNull();
+    } finally {
+      if (before === undefined) delete process.env.MINIGRAD_MATMUL_THREADS;
+      else process.env.MINIGRAD_MATMUL_THREADS = before;
+    }
+  });
+
+  it("starts again after being stopped", async () => {
+    setMatmulThreads(2);
+    expect(threadedMatmul()).not.toBeNull();
+    await stopMatmulThreads();
+    expect(matmulWorkerRunning()).toBe(false);
+    const [m, k, n] = [40, 50, 60];
+    const a = operand(m, k), b = operand(k, n);
+    const got = new Float32Array(m * n);
+    expect(threadedMatmul()!.matmul(got, 0, a, b, m, k, n)).toBe(true);
+    expectSameBits(got, singleThread(a, b, m, k, n));
+  });
+
+  it("matmul-shared-wasm.ts is matmul.wat as compiled now, memory shared (run `pnpm build:wasm`)", async () => {
+    const bytes = await compileSharedMatmulWat();
+    expect(readFileSync(SHARED_GENERATED_PATH, "utf8")).toBe(renderSharedMatmulModule(bytes));
+  });
+});
