@@ -21,18 +21,17 @@ type AccRow = (acc: Float64Array, io: number, so: number, a: TypedArray, ia: num
 
 const sumRow: AccRow = (acc, io, so, a, ia, sa, n) => {
   if (so === 0 && sa === 1) {
-    // A contiguous run into one slot: four independent float64 sums keep the CPU's
+    // A contiguous run into one slot: eight independent float64 sums keep the CPU's
     // adders busy (a single chain waits on each add); still far more exact than float32.
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let i = 0;
-    for (; i + 3 < n; i += 4) {
-      s0 += a[ia + i];
-      s1 += a[ia + i + 1];
-      s2 += a[ia + i + 2];
-      s3 += a[ia + i + 3];
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    let i = ia;
+    const end = ia + n;
+    for (; i + 7 < end; i += 8) {
+      s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
+      s4 += a[i + 4]; s5 += a[i + 5]; s6 += a[i + 6]; s7 += a[i + 7];
     }
-    for (; i < n; i++) s0 += a[ia + i];
-    acc[io] += (s0 + s1) + (s2 + s3);
+    for (; i < end; i++) s0 += a[i];
+    acc[io] += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   } else if (so === 0) {
     let s = acc[io];
     for (let i = 0; i < n; i++, ia += sa) s += a[ia];
