@@ -63,23 +63,26 @@ async function stepRow(cfg: Config, spec: RowSpec, shape: MlpShape, batches: rea
   const lastLoss: Record<string, number> = {};
   const cleanup: (() => void)[] = [];
 
+  /** One timed pass over the batches; records the first and last loss of each implementation. */
+  function timeEpoch<B>(impl: string, trainer: { step(batch: B): number }, data: readonly B[]): { ms: number } {
+    let loss = NaN;
+    const t0 = performance.now();
+    for (const b of data) {
+      loss = trainer.step(b);
+      firstLoss[impl] ??= loss; // the loss of the very first step, from identical weights
+    }
+    const ms = performance.now() - t0;
+    lastLoss[impl] = loss;
+    return { ms };
+  }
+
   for (const impl of run) {
     if (impl === "minigrad") {
       const trainer = mgTrainer(shape, weights);
       const data = batches.map((b) => mgBatch(shape, b));
       contenders.push({
         impl,
-        run: () => {
-          let loss = NaN;
-          const t0 = performance.now();
-          for (const b of data) {
-            loss = trainer.step(b);
-            firstLoss[impl] ??= loss; // the loss of the very first step, from identical weights
-          }
-          const ms = performance.now() - t0;
-          lastLoss[impl] = loss;
-          return { ms };
-        },
+        run: () => timeEpoch(impl, trainer, data),
       });
     } else {
       const backend = tfBackendOf(impl);
@@ -93,17 +96,7 @@ async function stepRow(cfg: Config, spec: RowSpec, shape: MlpShape, batches: rea
       contenders.push({
         impl,
         before: () => useBackend(backend),
-        run: () => {
-          let loss = NaN;
-          const t0 = performance.now();
-          for (const b of data) {
-            loss = trainer.step(b);
-            firstLoss[impl] ??= loss; // the loss of the very first step, from identical weights
-          }
-          const ms = performance.now() - t0;
-          lastLoss[impl] = loss;
-          return { ms };
-        },
+        run: () => timeEpoch(impl, trainer, data),
       });
     }
   }
