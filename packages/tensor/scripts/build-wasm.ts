@@ -1,14 +1,17 @@
 /**
  * `pnpm build:wasm`: compiles src/kernels/wasm/matmul.wat (with the `wabt` package) and writes
  * src/kernels/wasm/matmul-wasm.ts, then the same kernel with a shared, imported memory (for the
- * two-thread matmul, kernels/wasm/threads.ts) into src/kernels/wasm/matmul-shared-wasm.ts.
+ * two-thread matmul, kernels/wasm/threads.ts) into src/kernels/wasm/matmul-shared-wasm.ts,
+ * and src/kernels/wasm/elementwise.wat into src/kernels/wasm/elementwise-wasm.ts.
  * The output is committed, so neither the tests nor the package build need this step; run it
  * after editing the .wat.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import wabtInit from "wabt";
-import { GENERATED_PATH, WAT_PATH, compileMatmulWat, renderMatmulModule } from "./wat";
+import {
+  ELEMENTWISE_GENERATED_PATH, GENERATED_PATH, WAT_PATH, compileElementwiseWat, compileMatmulWat, renderElementwiseModule, renderMatmulModule,
+} from "./wat";
 
 export const SHARED_GENERATED_PATH = fileURLToPath(new URL("../src/kernels/wasm/matmul-shared-wasm.ts", import.meta.url));
 
@@ -54,4 +57,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const shared = await compileSharedMatmulWat();
   await writeFile(SHARED_GENERATED_PATH, renderSharedMatmulModule(shared));
   console.log(`wrote ${SHARED_GENERATED_PATH} (${shared.length} bytes of wasm)`);
+  const elementwise = await compileElementwiseWat();
+  await writeFile(ELEMENTWISE_GENERATED_PATH, renderElementwiseModule(elementwise));
+  console.log(`wrote ${ELEMENTWISE_GENERATED_PATH} (${elementwise.length} bytes of wasm)`);
 }

@@ -10,11 +10,23 @@ import wabtInit from "wabt";
 export const WAT_PATH = fileURLToPath(new URL("../src/kernels/wasm/matmul.wat", import.meta.url));
 export const GENERATED_PATH = fileURLToPath(new URL("../src/kernels/wasm/matmul-wasm.ts", import.meta.url));
 
+export const ELEMENTWISE_WAT_PATH = fileURLToPath(new URL("../src/kernels/wasm/elementwise.wat", import.meta.url));
+export const ELEMENTWISE_GENERATED_PATH = fileURLToPath(new URL("../src/kernels/wasm/elementwise-wasm.ts", import.meta.url));
+
 /** matmul.wat as a WebAssembly binary. Only the features the kernel uses are enabled. */
 export async function compileMatmulWat(): Promise<Uint8Array> {
+  return compileWat(WAT_PATH, "matmul.wat");
+}
+
+/** elementwise.wat as a WebAssembly binary. */
+export async function compileElementwiseWat(): Promise<Uint8Array> {
+  return compileWat(ELEMENTWISE_WAT_PATH, "elementwise.wat");
+}
+
+async function compileWat(path: string, name: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const source = await readFile(WAT_PATH, "utf8");
-  const module = wabt.parseWat("matmul.wat", source, { simd: true, bulk_memory: true });
+  const source = await readFile(path, "utf8");
+  const module = wabt.parseWat(name, source, { simd: true, bulk_memory: true });
   try {
     module.resolveNames();
     module.validate();
@@ -38,4 +50,13 @@ export function renderMatmulModule(bytes: Uint8Array): string {
     `${lines.join(" +\n")};`,
     "",
   ].join("\n");
+}
+
+/** The text of elementwise-wasm.ts for `bytes`. */
+export function renderElementwiseModule(bytes: Uint8Array): string {
+  return renderMatmulModule(bytes)
+    .replace("from matmul.wat: do not edit.", "from elementwise.wat: do not edit.")
+    .replace("test/matmul-wasm.test.ts fails", "test/exp-wasm.test.ts fails")
+    .replace("/** matmul.wat compiled", "/** elementwise.wat compiled")
+    .replace("export const MATMUL_WASM_BASE64 =", "export const ELEMENTWISE_WASM_BASE64 =");
 }

@@ -2,6 +2,7 @@ import type { TypedArray } from "../dtype";
 import { erf } from "../math/erf";
 import { expForFloat32, tanhForFloat32 } from "../math/fast-float32";
 import { broadcastStrides, countOf, flatStep, forEachRow, repeatBlock, type View } from "./iterate";
+import { WASM_MIN_ELEMENTS, wasmElementwise } from "./wasm/simd-elementwise";
 
 /**
  * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
@@ -84,10 +85,13 @@ export const copy: UnaryRow = (out, io, so, a, ia, sa, n) => {
 export const neg: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = -x; }
 };
-// float32 outputs use the float32-accurate versions (math/fast-float32.ts): same values
-// to within 1 ulp, several times faster than Math.exp / Math.tanh.
+// float32 outputs use float32-accurate versions, within 1 ulp and several times faster than
+// Math.exp / Math.tanh: exp over long contiguous rows runs in WebAssembly SIMD
+// (wasm/elementwise.wat), otherwise math/fast-float32.ts in double.
 export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
+    // Long contiguous float32 rows: the WebAssembly SIMD kernel (kernels/wasm/elementwise.wat).
+    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array && wasmElementwise()?.exp(out, io, a, ia, n)) return;
     // Unit stride kept separate: with the inlined exp, stepping three indices spills registers.
     for (let i = 0; i < n; i++) out[io + i] = expForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
