@@ -1,5 +1,5 @@
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm";
-import { decodeBase64 } from "./simd-matmul";
+import { decodeBase64, instantiateSync } from "./load";
 
 /**
  * The JS half of the WebAssembly SIMD elementwise kernels (elementwise.wat). Per call: copy
@@ -85,14 +85,9 @@ export function wasmElementwise(): WasmElementwise | null {
 
 /** Exported for tests: null for bytes the engine cannot run. */
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmElementwise | null {
-  if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
-  try {
-    // Synchronous compile (the module is well under 1 KB), so exp stays synchronous.
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-    const { memory, exp } = exports;
-    if (!(memory instanceof WebAssembly.Memory) || typeof exp !== "function") return null;
-    return new WasmElementwise({ memory, exp: exp as ElementwiseExports["exp"] });
-  } catch {
-    return null; // e.g. a Content-Security-Policy without 'wasm-unsafe-eval'
-  }
+  const exports = instantiateSync(bytes);
+  if (exports === null) return null;
+  const { memory, exp } = exports;
+  if (!(memory instanceof WebAssembly.Memory) || typeof exp !== "function") return null;
+  return new WasmElementwise({ memory, exp: exp as ElementwiseExports["exp"] });
 }

@@ -1,5 +1,6 @@
 import type { Matrix } from "../matmul";
 import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
+import { decodeBase64, instantiateSync } from "./load";
 
 /**
  * The JS half of the WebAssembly SIMD matmul (the kernel is matmul.wat, read that first).
@@ -185,24 +186,12 @@ export function wasmMatmul(): WasmMatmul | null {
 
 /** Exported for tests: null for bytes the engine cannot run. */
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmMatmul | null {
-  if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
-  try {
-    // Synchronous compile, so that matmul stays synchronous. Node allows it at any size;
-    // browsers may refuse it on the main thread above a size limit (Chromium: 4 KB until
-    // 2023, 8 MB since). This module is under 2 KB, below even the old limit: keep it small.
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-    const { memory, pack, gemm } = exports;
-    if (!(memory instanceof WebAssembly.Memory) || typeof pack !== "function" || typeof gemm !== "function") return null;
-    return new WasmMatmul({ memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"] });
-  } catch {
-    return null; // e.g. a Content-Security-Policy without 'wasm-unsafe-eval'
-  }
+  const exports = instantiateSync(bytes);
+  if (exports === null) return null;
+  const { memory, pack, gemm } = exports;
+  if (!(memory instanceof WebAssembly.Memory) || typeof pack !== "function" || typeof gemm !== "function") return null;
+  return new WasmMatmul({ memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"] });
 }
 
 /** atob works in Node >= 16 and every browser; Buffer would tie the package to Node. */
-export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
+

@@ -1,5 +1,6 @@
 import { MATMUL_SHARED_WASM_BASE64 } from "./matmul-shared-wasm";
-import { WasmMatmul, decodeBase64, type GemmHelper, type MatmulExports } from "./simd-matmul";
+import { decodeBase64 } from "./load";
+import { WasmMatmul, type GemmHelper, type MatmulExports } from "./simd-matmul";
 
 /**
  * The two-thread matmul (Node only): the kernel of matmul.wat compiled with an imported
