@@ -57,3 +57,38 @@ describe("float32 exp and tanh (issue 6: <= 2 ulp)", () => {
     expect(tensor(x, { dtype: "float64" }).tanh().toArray()).toEqual(x.map(Math.tanh));
   });
 });
+
+describe("relu on float32 bit patterns (long contiguous rows)", () => {
+  it("equals max(x, 0) with torch's edge cases: NaN of either sign kept, -0 and -inf to 0", () => {
+    const values = new Float32Array(200);
+    const g = new Generator(3);
+    g.fillUniform(values, -5, 5);
+    values.set([NaN, -0, 0, -Infinity, Infinity, -1e-45, 1e-45], 0);
+    const bits = new Int32Array(values.buffer);
+    bits[7] = 0xffc00000 | 0; // x86's default NaN, sign bit set
+    const y = tensor(values).relu().toTypedArray();
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i];
+      const want = Number.isNaN(x) ? NaN : x > 0 ? x : 0;
+      expect(Object.is(y[i], want) || (Number.isNaN(want) && Number.isNaN(y[i])), `relu(${x}) at ${i}`).toBe(true);
+    }
+    expect(Object.is(y[1], 0)).toBe(true); // -0 becomes +0
+  });
+});
+
+describe("relu's backward on float32 bit patterns", () => {
+  it("passes the gradient where the output is positive or NaN, else 0", () => {
+    const x = new Float32Array(160);
+    new Generator(5).fillUniform(x, -3, 3);
+    x[0] = NaN;
+    x[1] = 0;
+    const t = tensor(x, { requiresGrad: true });
+    const upstream = tensor(Array.from({ length: 160 }, (_, i) => i - 80));
+    t.relu().backward(upstream);
+    const g = t.grad?.toTypedArray() ?? new Float32Array();
+    for (let i = 0; i < 160; i++) {
+      const want = Number.isNaN(x[i]) || x[i] > 0 ? i - 80 : 0;
+      expect(g[i], `at ${i} (x = ${x[i]})`).toBe(want);
+    }
+  });
+});

@@ -127,8 +127,26 @@ export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 // NaN stays NaN, as torch's relu.
 export const relu: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  if (n >= 64 && so === 1 && sa === 1 && out instanceof Float32Array && a instanceof Float32Array) {
+    reluFloat32Bits(out, io, a, ia, n);
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = x > 0 ? x : x === x ? 0 : x; }
 };
+
+/**
+ * relu on float32 bit patterns, without a branch on the sign (random-signed data makes
+ * `x > 0 ? x : 0` mispredict half the time, 6x slower): clear values whose sign bit is
+ * set, except NaNs (exponent all ones, mantissa nonzero), which pass through as in torch.
+ */
+function reluFloat32Bits(out: Float32Array, io: number, a: Float32Array, ia: number, n: number): void {
+  const src = new Int32Array(a.buffer, a.byteOffset, a.length);
+  const dst = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < n; i++) {
+    const v = src[ia + i];
+    dst[io + i] = (v & 0x7fffffff) > 0x7f800000 ? v : v & ~(v >> 31);
+  }
+}
 // The exact form x * Phi(x), Phi the standard normal cdf.
 export const gelu: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
@@ -185,8 +203,27 @@ export const ne: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 // (threshold_backward, tanh_backward: g*(1 - y*y), sigmoid_backward: (g*(1 - y))*y),
 // so gradients match torch's bit for bit where the composite ops did.
 export const reluGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
+  const unit = so === 1 && sg === 1 && sy === 1;
+  if (n >= 64 && unit && out instanceof Float32Array && g instanceof Float32Array && y instanceof Float32Array) {
+    reluGradFloat32Bits(out, io, g, ig, y, iy, n);
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ig += sg, iy += sy) out[io] = y[iy] <= 0 ? 0 : g[ig];
 };
+
+/**
+ * The same on bit patterns, branch-free: keep g where y > 0, i.e. where -ybits is negative
+ * (y is relu's output, so never -0); a NaN y keeps g, as torch's `y <= 0 ? 0 : g`.
+ */
+function reluGradFloat32Bits(out: Float32Array, io: number, g: Float32Array, ig: number, y: Float32Array, iy: number, n: number): void {
+  const gb = new Int32Array(g.buffer, g.byteOffset, g.length);
+  const yb = new Int32Array(y.buffer, y.byteOffset, y.length);
+  const ob = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < n; i++) {
+    const v = yb[iy + i];
+    ob[io + i] = (v & 0x7fffffff) > 0x7f800000 ? gb[ig + i] : gb[ig + i] & (-v >> 31);
+  }
+}
 export const tanhGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
   const r = out instanceof Float32Array ? Math.fround : identity;
   for (let i = 0; i < n; i++, io += so, ig += sg, iy += sy) { const t = y[iy]; out[io] = g[ig] * r(1 - r(t * t)); }
