@@ -46,14 +46,15 @@ export function mapBinary(row: BinaryRow, out: View, a: View, b: View): void {
   const y = b.storage;
   const n = countOf(out.shape);
   if (n === 0) return;
+  const so = flatStep(out, n);
   const sa = flatStep(a, n);
   const sb = flatStep(b, n);
-  if (flatStep(out, n) >= 0 && sa >= 0 && sb >= 0) {
+  if (so >= 0 && sa >= 0 && sb >= 0) {
     row(o, out.offset, 1, x, a.offset, sa, y, b.offset, sb, n);
     return;
   }
   // out and one operand flat, the other a block repeating along the leading dims (bias).
-  if (flatStep(out, n) === 1 && (sa === 1 || sb === 1)) {
+  if (so === 1 && (sa === 1 || sb === 1)) {
     const block = repeatBlock(sa === 1 ? b : a, out.shape);
     if (block > 0) {
       for (let start = 0; start < n; start += block) {
