@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, noGrad } from "@minigrad/tensor";
+import { ArgumentError, Tensor, keep, noGrad } from "@minigrad/tensor";
 import { checkMemberName, ownMembers, typeName, type MemberHost, type OwnMembers } from "./members";
 import { Parameter } from "./parameter";
 import { checkStateDict, type LoadStateDictResult } from "./state-dict";
@@ -62,6 +62,7 @@ export class Module implements MemberHost {
       throw new TypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (Tensor or null required)`);
     }
     this._bufferNames.set(name, persistent);
+    if (tensor !== null) keep(tensor); // module state outlives any tidy scope
     this.setField(name, tensor);
     return tensor;
   }

@@ -1,4 +1,4 @@
-import { Tensor } from "@minigrad/tensor";
+import { keep, Tensor } from "@minigrad/tensor";
 
 /**
  * A tensor that is a module parameter: a leaf that requires grad (unless created with
@@ -17,6 +17,7 @@ export class Parameter extends Tensor {
     // Writes through either tensor are the same writes: share the in-place version counter.
     this._version = data._version;
     this.requiresGrad_(requiresGrad);
+    keep(this); // a parameter outlives any tidy scope it is made in
   }
 
   /** torch's repr: `Parameter containing:\ntensor([...], requires_grad=True)`. */

@@ -1,4 +1,4 @@
-import { Tensor, zerosLike } from "@minigrad/tensor";
+import { Tensor, keep, zerosLike } from "@minigrad/tensor";
 import { OptimizerError } from "./errors";
 import { Optimizer } from "./optimizer";
 import type { ParamGroup, Params } from "./param-groups";
@@ -151,9 +151,10 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
     if (existing !== undefined && Object.keys(existing).length > 0) return existing;
     // As torch: buffers exist only for what the group used when the state was created;
     // turning momentum or centered on later makes the next step throw.
-    const state: StateEntry = { step: 0, squareAvg: zerosLike(param) };
-    if (group.momentum > 0) state.momentumBuffer = zerosLike(param);
-    if (group.centered) state.gradAvg = zerosLike(param);
+    // keep: the state outlives the tidy scope (if any) of the step that creates it
+    const state: StateEntry = { step: 0, squareAvg: keep(zerosLike(param)) };
+    if (group.momentum > 0) state.momentumBuffer = keep(zerosLike(param));
+    if (group.centered) state.gradAvg = keep(zerosLike(param));
     this.state.set(param, state);
     return state;
   }

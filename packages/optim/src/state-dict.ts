@@ -1,4 +1,4 @@
-import { Tensor, isFloating, noGrad, type DType } from "@minigrad/tensor";
+import { Tensor, isFloating, keep, noGrad, type DType } from "@minigrad/tensor";
 import { OptimizerError, fmtShape, typeName } from "./errors";
 import { isGroupObject } from "./param-groups";
 
@@ -19,7 +19,7 @@ export interface OptimizerStateDict {
 }
 
 function cloneTensor(t: Tensor, dtype: DType = t.dtype): Tensor {
-  return noGrad(() => (t.dtype === dtype ? t.detach().clone() : t.detach().to(dtype)));
+  return keep(noGrad(() => (t.dtype === dtype ? t.detach().clone() : t.detach().to(dtype))));
 }
 
 /** A deep copy of plain data: tensors cloned, arrays and plain objects rebuilt, the rest kept. */

@@ -1,3 +1,5 @@
+import { ARENA_MIN_BYTES, arena } from "./kernels/wasm/arena";
+
 /** The element types a tensor can hold, named as in torch (without the `torch.` prefix). */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -13,11 +15,15 @@ export function isFloating(dtype: DType): dtype is "float32" | "float64" {
   return dtype === "float32" || dtype === "float64";
 }
 
-/** Allocate zeroed storage of `length` elements for `dtype`. */
-export function allocate(dtype: DType, length: number): TypedArray {
+/**
+ * Allocate storage of `length` elements for `dtype`, zero-filled unless `zero` is false (for
+ * outputs a kernel overwrites entirely). Large float storage comes from the wasm arena
+ * (kernels/wasm/arena.ts) while it has room, so the wasm kernels can work on it in place.
+ */
+export function allocate(dtype: DType, length: number, zero = true): TypedArray {
   switch (dtype) {
-    case "float32": return new Float32Array(length);
-    case "float64": return new Float64Array(length);
+    case "float32": return (length * 4 >= ARENA_MIN_BYTES ? arena()?.allocate(Float32Array, length, zero) : null) ?? new Float32Array(length);
+    case "float64": return (length * 8 >= ARENA_MIN_BYTES ? arena()?.allocate(Float64Array, length, zero) : null) ?? new Float64Array(length);
     case "int32": return new Int32Array(length);
     case "bool": return new Uint8Array(length);
   }

@@ -6,6 +6,8 @@ export {
 } from "./creation";
 export { cat, stack } from "./ops/movement";
 export { where } from "./ops/elementwise";
+/** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
+export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
 export { Node, AccumulateGrad, type BackwardFn } from "./autograd/node";
 export { record } from "./autograd/record";

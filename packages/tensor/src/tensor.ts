@@ -13,7 +13,13 @@ import * as mm from "./ops/matmul";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
 import { toNdarray } from "./ndarray";
+import { keep, track } from "./memory";
+import { ARENA_MIN_BYTES, arena, type Block } from "./kernels/wasm/arena";
 import type { NdArray } from "ndarray";
+
+function disposedError(): TensorError {
+  return new TensorError("this tensor was disposed (by dispose() or tidy()) and cannot be used any more");
+}
 
 /** A number, or arbitrarily nested arrays of numbers: what `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
@@ -32,7 +38,7 @@ export interface VersionCounter {
  * backward side by side) or is a composite of primitives with no backward of its own.
  */
 export class Tensor {
-  readonly storage: TypedArray;
+  private readonly _storage: TypedArray;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -46,6 +52,11 @@ export class Tensor {
   private _requiresGrad = false;
   private _grad: Tensor | null = null;
   private _accumulator: AccumulateGrad | null = null;
+  /** @internal the arena block of the storage, while this tensor counts as one of its owners */
+  _block: Block | null = null;
+  /** @internal exempt from tidy scopes (see memory.ts) */
+  _kept = false;
+  private _disposed = false;
 
   constructor(
     storage: TypedArray,
@@ -54,13 +65,50 @@ export class Tensor {
     offset = 0,
     dtype?: DType,
   ) {
-    this.storage = storage;
+    this._storage = storage;
     // Not copied: every caller hands over a fresh array (readonly keeps users from mutating it).
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype ?? dtypeOf(storage);
     this._version = { value: 0 };
+    // Arena storage is freed once its last tensor is disposed: count this one.
+    if (storage.byteLength >= ARENA_MIN_BYTES) {
+      const block = arena()?.blockOf(storage);
+      if (block !== undefined) {
+        block.owners++;
+        this._block = block;
+      }
+    }
+    track(this);
+  }
+
+  /** The typed array holding the elements (shared with views). Throws once disposed. */
+  get storage(): TypedArray {
+    if (this._disposed) throw disposedError();
+    return this._storage;
+  }
+
+  /**
+   * Declare this tensor dead: its storage returns to the arena for reuse once no other tensor
+   * (view) over it is alive, instead of whenever the garbage collector runs. Using it
+   * afterwards throws. Idempotent. See also `tidy` and `keep`.
+   */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    const block = this._block;
+    this._block = null;
+    if (block !== null && --block.owners === 0) arena()?.release(block);
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** @internal a new contiguous tensor whose elements are not cleared: for kernels that write them all. */
+  static _uninitialized(shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(allocate(dtype, numelOf(shape), false), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** A new contiguous, zero-filled tensor. */
@@ -189,9 +237,9 @@ export class Tensor {
   _accumulateGrad(g: Tensor): void {
     const incoming = g.dtype === this.dtype ? g : g.to(this.dtype);
     if (this._grad === null) {
-      const fresh = Tensor.empty(this.shape, this.dtype);
+      const fresh = Tensor._uninitialized(this.shape, this.dtype);
       k.mapUnary(k.copy, fresh, incoming);
-      this._grad = fresh;
+      this._grad = keep(fresh); // outlives any tidy scope the backward ran in
     } else {
       k.mapBinary(k.add, this._grad, this._grad, incoming);
       this._grad._version.value++;

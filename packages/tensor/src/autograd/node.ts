@@ -52,6 +52,13 @@ export class Node {
       );
     }
     this.saved.forEach((t, i) => {
+      if (t.isDisposed) {
+        const owner = this.savedOwners[i];
+        throw new AutogradError(
+          `a tensor saved for the backward of ${this.name} was disposed: [${t.dtype} ${fmtShape(t.shape)}]` +
+            `${owner ? `, output 0 of ${owner}` : ""}. Dispose tensors (or end their tidy scope) after backward.`,
+        );
+      }
       if (t.version !== this.savedVersions[i]) {
         const owner = this.savedOwners[i];
         throw new AutogradError(

@@ -22,7 +22,7 @@ export function scalar(value: number, dtype: DType): Tensor {
 
 /** Run a row kernel into a new contiguous tensor. */
 export function mapNew(row: k.UnaryRow, x: Tensor, dtype: DType = x.dtype): Tensor {
-  const out = Tensor.empty(x.shape, dtype);
+  const out = Tensor._uninitialized(x.shape, dtype);
   k.mapUnary(row, out, x);
   return out;
 }
@@ -55,14 +55,14 @@ function describe(v: unknown): string {
 }
 
 function binary(row: k.BinaryRow, a: Tensor, b: Tensor, shape: readonly number[]): Tensor {
-  const out = Tensor.empty(shape, a.dtype);
+  const out = Tensor._uninitialized(shape, a.dtype);
   k.mapBinary(row, out, a, b);
   return out;
 }
 
 /** An activation's backward in one kernel pass: f(g, y), both of the output's shape. */
 function fused(row: k.BinaryRow, g: Tensor, y: Tensor): Tensor {
-  const out = Tensor.empty(y.shape, g.dtype);
+  const out = Tensor._uninitialized(y.shape, g.dtype);
   k.mapBinary(row, out, g, y);
   return out;
 }

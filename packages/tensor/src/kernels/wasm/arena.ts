@@ -1,0 +1,162 @@
+/**
+ * The arena: one shared WebAssembly.Memory that holds the storage of large float tensors, so
+ * the wasm kernels work on it where it lies (no copy in, no copy out) and freed blocks are
+ * reused (no fresh multi-MB allocation, whose first touch costs the OS a page fault per 4 KB).
+ *
+ * A block is freed (1) when `release` is called for it: Tensor.dispose() / tidy() do that once
+ * the last tensor over the storage is disposed; or (2) by the garbage collector, through a
+ * FinalizationRegistry on the storage typed array, once nothing references it any more.
+ * Finalizers run only between tasks, never inside a synchronous loop: a loop that neither
+ * disposes nor yields fills the arena up to its limit, after which `allocate` returns null and
+ * tensors get ordinary typed arrays (the JS kernels then do the work, as without the arena).
+ *
+ * Shared memory is what makes this safe: growing it never detaches the typed arrays already
+ * made over it (a non-shared memory's old ArrayBuffer is detached on every grow). Where
+ * SharedArrayBuffer is missing (browsers without cross-origin isolation) there is no arena.
+ *
+ * A caveat of (2): a typed array made by user code over `storage.buffer` does not keep the
+ * block alive; `storage` itself (or its tensor) must be kept.
+ */
+
+/** Page size of WebAssembly memory. */
+const PAGE = 65536;
+
+/**
+ * The memory's maximum, in pages (1 GiB). Shared memories must declare one; the shared builds
+ * of the kernels declare the same (scripts/build-wasm.ts), so they can import this memory.
+ */
+export const ARENA_MAX_PAGES = 16384;
+
+/** Storage of at least this many bytes (4096 float32) goes to the arena; smaller stays in JS. */
+export const ARENA_MIN_BYTES = 16384;
+
+/** Blocks start on 64-byte boundaries: whole cache lines, and any SIMD alignment. */
+const ALIGN = 64;
+
+export interface Block {
+  /** byte address in the memory */
+  readonly at: number;
+  /** size of the block (its size class), bytes */
+  readonly bytes: number;
+  /** live (not disposed) tensors over this storage; see Tensor */
+  owners: number;
+  freed: boolean;
+}
+
+/**
+ * The size class of a request: four per power of two (2^k times 1, 1.25, 1.5, 1.75), so a
+ * block is at most 25% larger than asked and blocks of nearby sizes are interchangeable.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= ALIGN) return ALIGN;
+  const step = 2 ** Math.max(6, Math.floor(Math.log2(bytes - 1)) - 2);
+  return Math.ceil(bytes / step) * step;
+}
+
+export class Arena {
+  /** every ArrayBuffer `memory.buffer` has returned: one per size the memory has had */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly blocks = new WeakMap<ArrayBufferView, Block>();
+  private readonly free = new Map<number, number[]>(); // size class -> addresses
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
+  private top = ALIGN; // bump pointer; address 0 is never handed out
+  private inUse = 0;
+  private limitBytes: number;
+
+  constructor(readonly memory: WebAssembly.Memory, limitBytes = 256 * 2 ** 20) {
+    this.limitBytes = limitBytes;
+    this.buffers.add(memory.buffer);
+  }
+
+  /**
+   * Zero-filled storage of `length` elements of this typed array type, or null when the arena
+   * is full (the caller allocates a plain typed array instead). `zero = false` skips the
+   * clearing of a reused block, for outputs that the kernel overwrites entirely.
+   */
+  allocate<T extends Float32Array | Float64Array>(
+    type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number },
+    length: number,
+    zero = true,
+  ): T | null {
+    const bytes = sizeClass(length * type.BYTES_PER_ELEMENT);
+    let at = this.free.get(bytes)?.pop();
+    const reused = at !== undefined;
+    if (at === undefined) {
+      if (this.top + bytes > this.limitBytes || !this.reserve(this.top + bytes)) return null;
+      at = this.top;
+      this.top += bytes;
+    }
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    const data = new type(buffer, at, length);
+    if (reused && zero) data.fill(0); // fresh pages are zero already
+    const block: Block = { at, bytes, owners: 0, freed: false };
+    this.blocks.set(data, block);
+    this.registry.register(data, block, block);
+    this.inUse += bytes;
+    return data;
+  }
+
+  /** True if `data` lives in this arena's memory (its byteOffset is then its wasm address). */
+  holds(data: ArrayBufferView): boolean {
+    return this.buffers.has(data.buffer);
+  }
+
+  /** The block of storage made by `allocate` (undefined for anything else). */
+  blockOf(data: ArrayBufferView): Block | undefined {
+    return this.blocks.get(data);
+  }
+
+  /** Return a block to its free list (at most once; the GC then has nothing left to do). */
+  release(block: Block): void {
+    if (block.freed) return;
+    block.freed = true;
+    this.registry.unregister(block);
+    this.inUse -= block.bytes;
+    let list = this.free.get(block.bytes);
+    if (list === undefined) this.free.set(block.bytes, (list = []));
+    list.push(block.at);
+  }
+
+  /** Bytes in live blocks, bytes handed out so far (the high-water mark), and the limit. */
+  stats(): { inUseBytes: number; reservedBytes: number; limitBytes: number } {
+    return { inUseBytes: this.inUse, reservedBytes: this.top, limitBytes: this.limitBytes };
+  }
+
+  /** Change the limit (it cannot go below what has been handed out, nor above the maximum). */
+  setLimit(bytes: number): void {
+    this.limitBytes = Math.min(Math.max(bytes, this.top), ARENA_MAX_PAGES * PAGE);
+  }
+
+  /** Grow the memory to at least `bytes` (by a quarter at least, so growth is rare). */
+  private reserve(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    const want = Math.min(Math.max(bytes, have + (have >> 2)), this.limitBytes, ARENA_MAX_PAGES * PAGE);
+    try {
+      this.memory.grow(Math.ceil((Math.max(want, bytes) - have) / PAGE));
+    } catch {
+      return false; // the engine would not give that much
+    }
+    this.buffers.add(this.memory.buffer);
+    return true;
+  }
+}
+
+let instance: Arena | null | undefined; // undefined until first asked for
+
+/** The arena, made on first use; null where shared WebAssembly memory is unavailable. */
+export function arena(): Arena | null {
+  if (instance === undefined) instance = create();
+  return instance;
+}
+
+function create(): Arena | null {
+  if (typeof WebAssembly !== "object" || typeof SharedArrayBuffer !== "function") return null;
+  if (typeof FinalizationRegistry !== "function") return null;
+  try {
+    return new Arena(new WebAssembly.Memory({ initial: 1, maximum: ARENA_MAX_PAGES, shared: true }));
+  } catch {
+    return null;
+  }
+}

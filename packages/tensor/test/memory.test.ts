@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AutogradError, Tensor, TensorError, keep, memoryStats, ones, randn, setArenaLimit, tensor, tidy, zeros } from "../src";
+import { arena } from "../src/kernels/wasm/arena";
+
+/** Large enough for the arena (>= 16 KB of storage). */
+const BIG = [64, 128];
+
+const inUse = () => memoryStats().inUseBytes;
+const inArena = (t: Tensor) => arena()?.holds(t.storage) ?? false;
+
+afterEach(() => setArenaLimit(256 * 2 ** 20));
+
+describe("the arena", () => {
+  it("exists in Node and holds large float tensors, not small ones", () => {
+    expect(memoryStats().arena).toBe(true);
+    expect(inArena(zeros(BIG))).toBe(true);
+    expect(inArena(zeros(BIG, { dtype: "float64" }))).toBe(true);
+    expect(inArena(zeros([10, 10]))).toBe(false);
+    expect(inArena(zeros(BIG, { dtype: "int32" }))).toBe(false);
+  });
+
+  it("dispose returns the block, and the next tensor of that size reuses it, zero-filled", () => {
+    const a = ones(BIG);
+    const before = inUse();
+    const at = a.storage.byteOffset;
+    a.dispose();
+    expect(inUse()).toBe(before - 64 * 128 * 4);
+    const b = zeros(BIG);
+    expect(b.storage.byteOffset).toBe(at);
+    expect(b.sum().item()).toBe(0);
+    b.dispose();
+  });
+
+  it("a disposed tensor throws on use; dispose is idempotent", () => {
+    const a = ones([3]);
+    a.dispose();
+    a.dispose();
+    expect(a.isDisposed).toBe(true);
+    expect(() => a.add(1)).toThrow(TensorError);
+    expect(() => a.add(1)).toThrow(/disposed/);
+  });
+
+  it("storage shared by views is freed when its last tensor is disposed", () => {
+    const a = ones(BIG);
+    const v = a.transpose(0, 1);
+    const before = inUse();
+    a.dispose();
+    expect(inUse()).toBe(before); // the view still uses it
+    expect(v.sum().item()).toBe(64 * 128);
+    v.dispose();
+    expect(inUse()).toBe(before - 64 * 128 * 4);
+  });
+
+  it("past its limit, new tensors get ordinary typed arrays and compute the same", () => {
+    const a = randn(BIG), b = randn(BIG);
+    const expected = a.add(b).toArray();
+    setArenaLimit(0); // no growth past what is handed out
+    const stuck: Tensor[] = [];
+    for (let i = 0; i < 4 && stuck.every(inArena); i++) stuck.push(zeros([1024, 1024]));
+    const plainA = tensor(a.storage.slice(), { shape: BIG }), plainB = tensor(b.storage.slice(), { shape: BIG });
+    expect(inArena(stuck[stuck.length - 1])).toBe(false);
+    expect(plainA.add(plainB).toArray()).toEqual(expected);
+    for (const t of stuck) t.dispose();
+  });
+
+  it("setArenaLimit rejects a negative or NaN byte count", () => {
+    expect(() => setArenaLimit(-1)).toThrow(/setArenaLimit/);
+    expect(() => setArenaLimit(Number.NaN)).toThrow(/setArenaLimit/);
+  });
+});
+
+describe("tidy", () => {
+  it("disposes what the function made, except what it returns", () => {
+    const x = ones(BIG);
+    let inner: Tensor | undefined;
+    const before = inUse();
+    const y = tidy(() => {
+      inner = x.mul(2);
+      return inner.add(1);
+    });
+    expect(inner?.isDisposed).toBe(true);
+    expect(y.isDisposed).toBe(false);
+    expect(x.isDisposed).toBe(false); // made outside
+    expect(inUse()).toBe(before + 64 * 128 * 4); // only y remains
+    expect(y.mean().item()).toBe(3);
+  });
+
+  it("keeps tensors inside returned arrays and objects, and those marked by keep", () => {
+    let kept: Tensor | undefined, dropped: Tensor | undefined;
+    const out = tidy(() => {
+      kept = keep(ones([2]));
+      dropped = ones([2]);
+      return { list: [ones([1])], nested: { t: zeros([1]) } };
+    });
+    expect(out.list[0].isDisposed).toBe(false);
+    expect(out.nested.t.isDisposed).toBe(false);
+    expect(kept?.isDisposed).toBe(false);
+    expect(dropped?.isDisposed).toBe(true);
+  });
+
+  it("nested scopes hand returned tensors to the enclosing scope", () => {
+    let fromInner: Tensor | undefined;
+    tidy(() => {
+      fromInner = tidy(() => ones([2]));
+      expect(fromInner.isDisposed).toBe(false);
+    });
+    expect(fromInner?.isDisposed).toBe(true);
+  });
+
+  it("disposes on throw, and refuses async functions", () => {
+    let t: Tensor | undefined;
+    expect(() => tidy(() => {
+      t = ones([2]);
+      throw new Error("boom");
+    })).toThrow("boom");
+    expect(t?.isDisposed).toBe(true);
+    expect(() => tidy(async () => ones([1]))).toThrow(/Promise/);
+  });
+
+  it("a training step inside tidy keeps the leaf's .grad and frees the rest", () => {
+    const w = randn([128, 64]).requiresGrad_();
+    const x = randn(BIG);
+    const before = inUse();
+    for (let step = 0; step < 3; step++) {
+      w.grad = null;
+      tidy(() => x.matmul(w).relu().sum().backward());
+    }
+    expect(w.grad).not.toBeNull();
+    expect(w.grad?.isDisposed).toBe(false);
+    // only w.grad (128 x 64) was added; the old grads are left to the GC, not disposed
+    expect(inUse() - before).toBeLessThanOrEqual(3 * 128 * 64 * 4);
+  });
+
+  it("backward through a disposed saved tensor is a clear error", () => {
+    const w = randn([4]).requiresGrad_();
+    const y = tidy(() => w.mul(w)).sum(); // MulBackward saved w (kept: made outside)...
+    y.backward();
+    const z = tidy(() => w.exp()).mul(2).sum(); // ...ExpBackward saved exp's output, which tidy returned
+    z.backward();
+    const h = tidy(() => {
+      const e = w.exp(); // saved by MulBackward below, and disposed with the scope
+      return e.mul(e);
+    }).sum();
+    expect(() => h.backward()).toThrow(AutogradError);
+    expect(() => w.exp().mul(1).sum().backward()).not.toThrow();
+  });
+});
