@@ -2,7 +2,7 @@ import type { TypedArray } from "../dtype";
 import { erf } from "../math/erf";
 import { expForFloat32, tanhForFloat32 } from "../math/fast-float32";
 import { broadcastStrides, countOf, flatStep, forEachRow, repeatBlock, type View } from "./iterate";
-import { WASM_MIN_ELEMENTS, wasmElementwise } from "./wasm/simd-elementwise";
+import { WASM_MIN_ELEMENTS, arenaKernels, wasmElementwise } from "./wasm/simd-elementwise";
 
 /**
  * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
@@ -91,8 +91,11 @@ export const neg: UnaryRow = (out, io, so, a, ia, sa, n) => {
 // (wasm/elementwise.wat), otherwise math/fast-float32.ts in double.
 export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
-    // Long contiguous float32 rows: the WebAssembly SIMD kernel (kernels/wasm/elementwise.wat).
-    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array && wasmElementwise()?.exp(out, io, a, ia, n)) return;
+    // Long contiguous float32 rows: the WebAssembly SIMD kernel (kernels/wasm/elementwise.wat),
+    // in place on arena storage, else through copies into the module's own memory.
+    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array) {
+      if (arenaKernels()?.unary("exp", out, io, a, ia, n) || wasmElementwise()?.exp(out, io, a, ia, n)) return;
+    }
     // Unit stride kept separate: with the inlined exp, stepping three indices spills registers.
     for (let i = 0; i < n; i++) out[io + i] = expForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
@@ -129,6 +132,7 @@ export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
 // NaN stays NaN, as torch's relu.
 export const relu: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (n >= 64 && so === 1 && sa === 1 && out instanceof Float32Array && a instanceof Float32Array) {
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.unary("relu", out, io, a, ia, n)) return; // the same bits, in wasm SIMD
     reluFloat32Bits(out, io, a, ia, n);
     return;
   }
@@ -157,9 +161,11 @@ export const geluGrad: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI; }
 };
 
-// The four arithmetic ops keep a unit-stride loop apart: V8 compiles it tighter (~15%).
+// The four arithmetic ops keep a unit-stride loop apart: V8 compiles it tighter (~15%). Long
+// float32 rows whose storage is in the arena run in WebAssembly SIMD instead, where they lie.
 export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.binary("add", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] + b[ib + i];
     return;
   }
@@ -167,6 +173,7 @@ export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.binary("sub", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] - b[ib + i];
     return;
   }
@@ -174,6 +181,7 @@ export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.binary("mul", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] * b[ib + i];
     return;
   }
@@ -181,6 +189,7 @@ export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const div: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.binary("div", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] / b[ib + i];
     return;
   }

@@ -1,74 +1,276 @@
-;; float32 elementwise kernels with WebAssembly SIMD128 (f32x4). For now: exp.
+;; float32 elementwise kernels with WebAssembly SIMD128 (f32x4): exp, add/sub/mul/div, relu,
+;; and the fused RMSprop update.
 ;;
-;; Compiled by `pnpm build:wasm` (packages/tensor/scripts/build-wasm.ts) into the base64 in
-;; elementwise-wasm.ts; the JS side is simd-elementwise.ts. Addresses are in BYTES.
+;; Compiled by `pnpm build:wasm` (packages/tensor/scripts/build-wasm.ts) twice: as written here,
+;; with a memory of its own (elementwise-wasm.ts; the JS side copies data in and out: only exp
+;; is used that way), and with the shared arena memory imported (elementwise-shared-wasm.ts),
+;; where the kernels work on tensors' storage in place. Addresses are in BYTES.
+;; Every kernel writes exactly `count` floats: vectors of 4, then the 0-3 left one at a time.
 ;;
-;; exp(x) = 2^n e^r with n = round(x / ln2), r = x - n ln2 (Cody-Waite: ln2 in two parts, the
-;; first with few enough bits that n * hi is exact), |r| <= ln2/2, and e^r by Cephes' expf
-;; polynomial: 1 + r + r^2 (c0 + c1 r + ... + c5 r^5), all in float32, no fused multiply-add.
-;; 2^n is applied as two factors 2^(n>>1) and 2^(n - (n>>1)), each a normal float built from
-;; its exponent bits, so results that overflow become +inf and results in the subnormal range
-;; are rounded once (by the last multiply) instead of flushed. x is first clamped to
-;; [-104, 89], outside which the result is 0 or +inf anyway; NaN passes the clamp (wasm's
-;; f32x4.min/max propagate NaN) and stays NaN through the arithmetic.
-;; Measured: within 1 ulp of the correctly rounded result on every 13th float32 in [-104, 89]
-;; (172 million inputs, subnormal results included); test/exp-wasm.test.ts checks <= 2 ulp.
-
 (module
   ;; Grown by the JS side (memory.grow) to fit the data; never shrinks.
   (memory (export "memory") 1)
 
-  ;; In place: the `count` floats at `at` (a multiple of 16 bytes) become their exp. The loop
-  ;; works on whole vectors: up to 3 floats past the end are computed too (the JS side
-  ;; reserves them), and ignored.
-  (func (export "exp") (param $at i32) (param $count i32)
-    (local $end i32) (local $x v128) (local $n v128) (local $r v128) (local $p v128)
-    (local $k v128) (local $k1 v128)
-    (if (i32.le_s (local.get $count) (i32.const 0)) (then (return)))
-    (local.set $end (i32.add (local.get $at) (i32.shl (local.get $count) (i32.const 2))))
-    (loop $vectors
-      ;; clamp (NaN stays NaN)
-      (local.set $x
-        (f32x4.min (f32x4.max (v128.load (local.get $at)) (v128.const f32x4 -104 -104 -104 -104))
-                   (v128.const f32x4 89 89 89 89)))
-      ;; n = round(x * log2(e)), as a float
-      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0))))
-      ;; r = x - n*ln2_hi - n*ln2_lo; ln2_hi = 0.693359375 (9 significant bits), ln2_lo = ln2 - ln2_hi
-      (local.set $r
-        (f32x4.sub
-          (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-          (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      ;; p = ((((c5 r + c4) r + c3) r + c2) r + c1) r + c0
-      (local.set $p
-        (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-                   (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-      (local.set $p
-        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                   (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-      (local.set $p
-        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                   (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-      (local.set $p
-        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                   (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-      (local.set $p
-        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                   (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      ;; e^r = (p r^2 + r) + 1
-      (local.set $p
-        (f32x4.add
-          (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-          (v128.const f32x4 1 1 1 1)))
-      ;; 2^n = 2^k1 * 2^(n - k1), k1 = n >> 1: both in [-75, 65], normal floats.
-      (local.set $k (i32x4.trunc_sat_f32x4_s (local.get $n)))
-      (local.set $k1 (i32x4.shr_s (local.get $k) (i32.const 1)))
-      (local.set $p
-        (f32x4.mul (local.get $p)
-          (i32x4.shl (i32x4.add (local.get $k1) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (local.set $p
-        (f32x4.mul (local.get $p)
-          (i32x4.shl (i32x4.add (i32x4.sub (local.get $k) (local.get $k1)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (v128.store (local.get $at) (local.get $p))
-      (local.set $at (i32.add (local.get $at) (i32.const 16)))
-      (br_if $vectors (i32.lt_u (local.get $at) (local.get $end)))))
+  ;; exp of 4 lanes.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $k v128) (local $k1 v128)
+    ;; clamp (NaN stays NaN)
+    (local.set $x
+      (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104))
+                 (v128.const f32x4 89 89 89 89)))
+    ;; n = round(x * log2(e)), as a float
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0))))
+    ;; r = x - n*ln2_hi - n*ln2_lo; ln2_hi = 0.693359375 (9 significant bits), ln2_lo = ln2 - ln2_hi
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    ;; p = ((((c5 r + c4) r + c3) r + c2) r + c1) r + c0
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+                 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; e^r = (p r^2 + r) + 1
+    (local.set $p
+      (f32x4.add
+        (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+        (v128.const f32x4 1 1 1 1)))
+    ;; 2^n = 2^k1 * 2^(n - k1), k1 = n >> 1: both in [-75, 65], normal floats.
+    (local.set $k (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $k1 (i32x4.shr_s (local.get $k) (i32.const 1)))
+    (local.set $p
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (local.get $k1) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (local.set $p
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.sub (local.get $k) (local.get $k1)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (local.get $p))
+
+  ;; dst[i] = exp(src[i]) for i < count (dst may be src).
+  (func (export "exp") (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $x v128) (local $i i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (v128.store (local.get $dst) (call $exp4 (v128.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vectors)))
+    ;; the 0-3 left: through one vector, lane by lane
+    (local.set $count (i32.and (local.get $count) (i32.const 3)))
+    (if (i32.eqz (local.get $count)) (then (return)))
+    (local.set $x (f32x4.replace_lane 0 (local.get $x) (f32.load (local.get $src))))
+    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (local.set $x (f32x4.replace_lane 1 (local.get $x) (f32.load offset=4 (local.get $src))))))
+    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (local.set $x (f32x4.replace_lane 2 (local.get $x) (f32.load offset=8 (local.get $src))))))
+    (local.set $x (call $exp4 (local.get $x)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 0 (local.get $x)))
+    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (f32.store offset=4 (local.get $dst) (f32x4.extract_lane 1 (local.get $x)))))
+    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (f32.store offset=8 (local.get $dst) (f32x4.extract_lane 2 (local.get $x))))))
+
+  ;; out[i] = a[i] + b[i] for i < count (out may be a or b).
+  (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (v128.store (local.get $out) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $vectors)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (f32.store (local.get $out) (f32.add (f32.load (local.get $a)) (f32.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $floats))))
+
+  ;; out[i] = a[i] - b[i] for i < count (out may be a or b).
+  (func (export "sub") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (v128.store (local.get $out) (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $vectors)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (f32.store (local.get $out) (f32.sub (f32.load (local.get $a)) (f32.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $floats))))
+
+  ;; out[i] = a[i] * b[i] for i < count (out may be a or b).
+  (func (export "mul") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (v128.store (local.get $out) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $vectors)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (f32.store (local.get $out) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $floats))))
+
+  ;; out[i] = a[i] / b[i] for i < count (out may be a or b).
+  (func (export "div") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (v128.store (local.get $out) (f32x4.div (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $vectors)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (f32.store (local.get $out) (f32.div (f32.load (local.get $a)) (f32.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $floats))))
+
+  ;; relu on bit patterns, as the JS kernel: lanes with the sign bit set become +0, except NaNs
+  ;; (exponent all ones, mantissa nonzero), which pass through as in torch.
+  (func $relu4 (param $v v128) (result v128)
+    (v128.bitselect
+      (local.get $v)
+      (v128.andnot (local.get $v) (i32x4.shr_s (local.get $v) (i32.const 31)))
+      (i32x4.gt_s (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                  (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
+
+  ;; dst[i] = relu(src[i]) for i < count (dst may be src).
+  (func (export "relu") (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (v128.store (local.get $dst) (call $relu4 (v128.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vectors)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (v128.store32_lane 0 (local.get $dst) (call $relu4 (v128.load32_zero (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $floats))))
+
+  ;; ---------------------------------------------------------------- RMSprop
+  ;; One step of torch's RMSprop with the default options (no momentum, centering, weight
+  ;; decay or maximize) over `n` float32 parameters, bit for bit as PyTorch's AVX2 kernels
+  ;; (torch-semantics.md 1.9; the JS reference is optim's rowF32Plain):
+  ;;   v = fma(W*g, g, v*A);  p = p + (NLR*g) / (sqrt(v) + EPS)        W = 1 - alpha, NLR = -lr
+  ;; Every op is one float32 op, except the fused multiply-add: there a*b is exact in double and
+  ;; a*b + c is rounded twice (to double, then float32), which is wrong only when the double sum
+  ;; lands exactly on a float32 midpoint (low 29 bits of the double 0x10000000) or in float32's
+  ;; subnormal range. Vectors with such a lane (a few in a million) go through $fma32, the exact
+  ;; scalar form (optim's fma.ts). Returns the number of vectors that did.
+
+  ;; a*b + c rounded once to float32 (optim's fma.ts): when the double sum is a float32
+  ;; midpoint, its exact rounding error (TwoSum) says which way to round.
+  (func $fma32 (param $a f32) (param $b f32) (param $c f32) (result f32)
+    (local $p f64) (local $s f64) (local $r f32) (local $half f64) (local $other f64) (local $z f64) (local $err f64)
+    (local.set $p (f64.mul (f64.promote_f32 (local.get $a)) (f64.promote_f32 (local.get $b))))
+    (local.set $s (f64.add (local.get $p) (f64.promote_f32 (local.get $c))))
+    (local.set $r (f32.demote_f64 (local.get $s)))
+    (local.set $half (f64.sub (local.get $s) (f64.promote_f32 (local.get $r))))
+    (local.set $other (f64.add (f64.promote_f32 (local.get $r)) (f64.mul (f64.const 2) (local.get $half))))
+    (if (f64.eq (local.get $half) (f64.const 0)) (then (return (local.get $r))))
+    (if (f64.ne (f64.promote_f32 (f32.demote_f64 (local.get $other))) (local.get $other)) (then (return (local.get $r))))
+    (local.set $z (f64.sub (local.get $s) (local.get $p)))
+    (local.set $err (f64.add (f64.sub (local.get $p) (f64.sub (local.get $s) (local.get $z))) (f64.sub (f64.promote_f32 (local.get $c)) (local.get $z))))
+    (if (f64.eq (local.get $err) (f64.const 0)) (then (return (local.get $r))))
+    (if (i32.eq (f64.gt (local.get $err) (f64.const 0)) (f64.gt (local.get $half) (f64.const 0)))
+      (then (return (f32.demote_f64 (local.get $other)))))
+    (local.get $r))
+
+  ;; The update above, one float at a time (vectors with a flagged lane, and the 0-3 left).
+  (func $rmspropFloats (param $p i32) (param $g i32) (param $v i32) (param $n i32) (param $A f32) (param $W f32) (param $EPS f32) (param $NLR f32)
+    (local $gv f32) (local $vv f32) (local $d f32) (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $gv (f32.load (local.get $g)))
+      (local.set $vv (call $fma32 (f32.mul (local.get $W) (local.get $gv)) (local.get $gv) (f32.mul (f32.load (local.get $v)) (local.get $A))))
+      (f32.store (local.get $v) (local.get $vv))
+      (local.set $d (f32.add (f32.sqrt (local.get $vv)) (local.get $EPS)))
+      (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.div (f32.mul (local.get $NLR) (local.get $gv)) (local.get $d))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $g (i32.add (local.get $g) (i32.const 4)))
+      (local.set $v (i32.add (local.get $v) (i32.const 4)))
+      (br $l))))
+
+  ;; p, g, v: addresses of n floats each; A, W, EPS, NLR as above, already float32.
+  (func (export "rmsprop") (param $p i32) (param $g i32) (param $v i32) (param $n i32) (param $A f32) (param $W f32) (param $EPS f32) (param $NLR f32) (result i32)
+    (local $end i32) (local $gv v128) (local $t1 v128) (local $t2 v128) (local $lo v128) (local $hi v128) (local $vv v128) (local $d v128)
+    (local $flag v128) (local $fix i32)
+    (local $A4 v128) (local $W4 v128) (local $E4 v128) (local $N4 v128)
+    (local.set $A4 (f32x4.splat (local.get $A)))
+    (local.set $W4 (f32x4.splat (local.get $W)))
+    (local.set $E4 (f32x4.splat (local.get $EPS)))
+    (local.set $N4 (f32x4.splat (local.get $NLR)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $t1 (f32x4.mul (local.get $W4) (local.get $gv)))
+      (local.set $t2 (f32x4.mul (v128.load (local.get $v)) (local.get $A4)))
+      (local.set $lo (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $t1)) (f64x2.promote_low_f32x4 (local.get $gv))) (f64x2.promote_low_f32x4 (local.get $t2))))
+      (local.set $hi (f64x2.add
+        (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t1) (local.get $t1)))
+                   (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t2) (local.get $t2)))))
+      ;; lanes whose double sum may round wrongly twice: float32 midpoints, or float32 subnormals
+      (local.set $flag (v128.or
+        (v128.or
+          (i64x2.eq (v128.and (local.get $lo) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000))
+          (i64x2.eq (v128.and (local.get $hi) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000)))
+        (v128.or
+          (f64x2.lt (f64x2.abs (local.get $lo)) (v128.const f64x2 0x1p-126 0x1p-126))
+          (f64x2.lt (f64x2.abs (local.get $hi)) (v128.const f64x2 0x1p-126 0x1p-126)))))
+      (if (v128.any_true (local.get $flag))
+        (then (call $rmspropFloats (local.get $p) (local.get $g) (local.get $v) (i32.const 4) (local.get $A) (local.get $W) (local.get $EPS) (local.get $NLR))
+              (local.set $fix (i32.add (local.get $fix) (i32.const 1))))
+        (else
+          (local.set $vv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+          (v128.store (local.get $v) (local.get $vv))
+          (local.set $d (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $E4)))
+          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.div (f32x4.mul (local.get $N4) (local.get $gv)) (local.get $d))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $v (i32.add (local.get $v) (i32.const 16)))
+      (br $l)))
+    (call $rmspropFloats (local.get $p) (local.get $g) (local.get $v) (i32.and (local.get $n) (i32.const 3)) (local.get $A) (local.get $W) (local.get $EPS) (local.get $NLR))
+    (local.get $fix))
 )

@@ -3,7 +3,7 @@
  * package (no fetch, so the same code runs in Node and browsers) and are compiled
  * synchronously, so the ops that use them stay synchronous. Node allows a synchronous
  * compile at any size; browsers may refuse one on the main thread above a size limit
- * (Chromium: 4 KB until 2023, 8 MB since), so every module here is kept under 2 KB.
+ * (Chromium: 4 KB until 2023, 8 MB since), so every module here is kept under 4 KB.
  */
 
 export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
@@ -18,10 +18,10 @@ export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
  * module then fails validation), or a Content-Security-Policy without 'wasm-unsafe-eval'.
  * Callers fall back to their JavaScript kernels on null.
  */
-export function instantiateSync(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Exports | null {
+export function instantiateSync(bytes: Uint8Array<ArrayBuffer>, imports: WebAssembly.Imports = {}): WebAssembly.Exports | null {
   if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return null;
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
   } catch {
     return null;
   }

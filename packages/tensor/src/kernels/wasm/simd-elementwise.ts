@@ -1,16 +1,69 @@
+import { arena, type Arena } from "./arena";
+import { ELEMENTWISE_SHARED_WASM_BASE64 } from "./elementwise-shared-wasm";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm";
 import { decodeBase64, instantiateSync } from "./load";
 
 /**
- * The JS half of the WebAssembly SIMD elementwise kernels (elementwise.wat). Per call: copy
- * the input span into the module's memory, run the kernel in place, copy the result out. The
- * memory grows to the largest span seen and is reused (it never shrinks).
+ * The JS half of the WebAssembly SIMD elementwise kernels (elementwise.wat), in two forms:
+ *  - `arenaKernels()`: the module over the arena's memory. Tensors whose storage is in the
+ *    arena are computed where they lie; each method returns false (having done nothing) when
+ *    an operand is elsewhere, and the caller runs its JS loop.
+ *  - `wasmElementwise()`: the module with a memory of its own, for exp on storage outside the
+ *    arena: copy the input in, run the kernel, copy the result out. That memory grows to the
+ *    largest chunk seen and is reused (it never shrinks).
  */
 
 /** elementwise.wat's exports; addresses are in bytes. */
 export interface ElementwiseExports {
   readonly memory: WebAssembly.Memory;
-  readonly exp: (at: number, count: number) => void;
+  readonly exp: (src: number, dst: number, count: number) => void;
+  readonly relu: (src: number, dst: number, count: number) => void;
+  readonly add: BinaryExport;
+  readonly sub: BinaryExport;
+  readonly mul: BinaryExport;
+  readonly div: BinaryExport;
+  readonly rmsprop: (p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number) => number;
+}
+
+type BinaryExport = (a: number, b: number, out: number, count: number) => void;
+export type BinaryOp = "add" | "sub" | "mul" | "div";
+export type UnaryOp = "exp" | "relu";
+
+/** The kernels on the arena's memory: each works in place on tensors' storage there. */
+export class ArenaKernels {
+  constructor(private readonly arena: Arena, private readonly wasm: ElementwiseExports) {}
+
+  /** out[io ..+ n] = a[ia ..+ n] op b[ib ..+ n], if all three are float32 in the arena. */
+  binary(op: BinaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, b: ArrayBufferView, ib: number, n: number): boolean {
+    if (!this.holdsF32(out) || !this.holdsF32(a) || !this.holdsF32(b)) return false;
+    this.wasm[op](a.byteOffset + 4 * ia, b.byteOffset + 4 * ib, out.byteOffset + 4 * io, n);
+    return true;
+  }
+
+  /** out[io ..+ n] = op(a[ia ..+ n]), if both are float32 in the arena. */
+  unary(op: UnaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, n: number): boolean {
+    if (!this.holdsF32(out) || !this.holdsF32(a)) return false;
+    this.wasm[op](a.byteOffset + 4 * ia, out.byteOffset + 4 * io, n);
+    return true;
+  }
+
+  /**
+   * One default-options RMSprop step over n float32 parameters (elementwise.wat's `rmsprop`,
+   * bit-identical to PyTorch), if param, grad and squareAvg are all in the arena. The
+   * constants are float32 values: A = alpha, W = 1 - alpha, EPS = eps, NLR = -lr.
+   */
+  rmsprop(
+    p: ArrayBufferView, pi: number, g: ArrayBufferView, gi: number, v: ArrayBufferView, vi: number, n: number,
+    A: number, W: number, EPS: number, NLR: number,
+  ): boolean {
+    if (!this.holdsF32(p) || !this.holdsF32(g) || !this.holdsF32(v)) return false;
+    this.wasm.rmsprop(p.byteOffset + 4 * pi, g.byteOffset + 4 * gi, v.byteOffset + 4 * vi, n, A, W, EPS, NLR);
+    return true;
+  }
+
+  private holdsF32(x: ArrayBufferView): boolean {
+    return x instanceof Float32Array && this.arena.holds(x);
+  }
 }
 
 /**
@@ -39,13 +92,12 @@ export class WasmElementwise {
    */
   exp(out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
     const chunk = Math.min(n, CHUNK_FLOATS);
-    // + 3: the kernel works on whole vectors and may compute up to 3 floats past the end.
-    if (!this.reserve(4 * (chunk + 3))) return false;
+    if (!this.reserve(4 * chunk)) return false;
     const heap = this.heap, run = this.wasm.exp;
     for (let done = 0; done < n; done += chunk) {
       const len = Math.min(chunk, n - done);
       heap.set(a.subarray(ia + done, ia + done + len), 0);
-      run(0, len);
+      run(0, 0, len);
       out.set(heap.subarray(0, len), io + done);
     }
     return true;
@@ -73,6 +125,23 @@ export class WasmElementwise {
 }
 
 let instance: WasmElementwise | null | undefined; // undefined until first asked for
+let onArena: ArenaKernels | null | undefined;
+
+/** The kernels over the arena, made on first use; null where there is no arena or no SIMD128. */
+export function arenaKernels(): ArenaKernels | null {
+  if (onArena === undefined) {
+    const a = arena();
+    const exports = a === null ? null : instantiateSync(decodeBase64(ELEMENTWISE_SHARED_WASM_BASE64), { env: { memory: a.memory } });
+    onArena = a === null || exports === null || !hasKernels(exports) ? null : new ArenaKernels(a, exports);
+  }
+  return onArena;
+}
+
+const KERNELS = ["exp", "relu", "add", "sub", "mul", "div", "rmsprop"] as const;
+
+function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
+  return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");
+}
 
 /**
  * The wasm kernels, made on first use; null where WebAssembly or SIMD128 is unavailable
@@ -86,8 +155,5 @@ export function wasmElementwise(): WasmElementwise | null {
 /** Exported for tests: null for bytes the engine cannot run. */
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmElementwise | null {
   const exports = instantiateSync(bytes);
-  if (exports === null) return null;
-  const { memory, exp } = exports;
-  if (!(memory instanceof WebAssembly.Memory) || typeof exp !== "function") return null;
-  return new WasmElementwise({ memory, exp: exp as ElementwiseExports["exp"] });
+  return exports === null || !hasKernels(exports) ? null : new WasmElementwise(exports);
 }

@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { Tensor, memoryStats } from "@minigrad/tensor";
+import { RMSprop, type RMSpropOptions } from "@minigrad/optim";
+
+/**
+ * The WebAssembly SIMD RMSprop update (tensor's elementwise.wat, taken when param, grad and
+ * state live in the arena) against PyTorch 1.13 by bits, on 40,009 float32 parameters whose
+ * square_avg crosses the subnormal range: fixtures/rmsprop-large.json (gen_rmsprop_large.py).
+ * The same steps on plain storage (the JS update) must give the same bits.
+ */
+
+interface Large {
+  N: number;
+  T: number;
+  results: { options: RMSpropOptions; param_sha256: string; square_avg_sha256: string; square_avg_subnormals: number }[];
+}
+const large = JSON.parse(readFileSync(new URL("./fixtures/rmsprop-large.json", import.meta.url), "utf8")) as Large;
+const { N, T } = large;
+
+function p0(): Float32Array {
+  return Float32Array.from({ length: N }, (_, i) => (((i * 7919) % 20011) - 10005) / 10005);
+}
+function grad(t: number): Float32Array {
+  return Float32Array.from({ length: N }, (_, i) => (((((i * 104729 + t * 7907) % 20011) - 10005) / 10005) * 2 ** (-5 * (i % 16))));
+}
+const sha = (t: Tensor) => createHash("sha256").update(new Uint8Array((t.storage as Float32Array).slice(t.offset, t.offset + t.numel).buffer)).digest("hex");
+
+/** `inArena`: storage from the allocator (the arena); else plain typed arrays (the JS update). */
+function run(options: RMSpropOptions, inArena: boolean): { p: Tensor; v: Tensor } {
+  const make = (data: Float32Array) => {
+    if (!inArena) return new Tensor(data, [N]);
+    const t = Tensor.empty([N], "float32");
+    (t.storage as Float32Array).set(data);
+    return t;
+  };
+  const p = make(p0()).requiresGrad_();
+  const opt = new RMSprop([p], options);
+  for (let t = 0; t < T; t++) {
+    p.grad = make(grad(t));
+    opt.step();
+  }
+  const v = opt.state.get(p)?.squareAvg;
+  if (!(v instanceof Tensor)) throw new Error("no squareAvg");
+  return { p, v };
+}
+
+describe("fixtures/rmsprop-large.json: float32 RMSprop on 40,009 params, by bits", () => {
+  expect(memoryStats().arena).toBe(true);
+  for (const r of large.results) {
+    it(`${JSON.stringify(r.options)}: wasm SIMD (arena) and JS (plain storage) both equal torch`, () => {
+      expect(r.square_avg_subnormals).toBeGreaterThan(0); // the fix-up path is exercised
+      const before = memoryStats().inUseBytes;
+      const simd = run(r.options, true);
+      // param, its last grad and squareAvg are (at least) in the arena: the wasm path ran
+      expect(memoryStats().inUseBytes - before).toBeGreaterThanOrEqual(3 * N * 4);
+      expect(sha(simd.p)).toBe(r.param_sha256);
+      expect(sha(simd.v)).toBe(r.square_avg_sha256);
+      const js = run(r.options, false);
+      expect(sha(js.p)).toBe(r.param_sha256);
+      expect(sha(js.v)).toBe(r.square_avg_sha256);
+    });
+  }
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { Generator, Tensor, randn, tensor } from "../src/index";
+import { arena } from "../src/kernels/wasm/arena";
+import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
+import * as k from "../src/kernels/elementwise";
+import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
+
+/**
+ * The WebAssembly SIMD kernels on arena storage (elementwise.wat, shared build) against the
+ * JS row kernels on plain typed arrays: the same bits, at every length and offset (the
+ * kernels do 4 floats a vector and the 0-3 left one at a time, and write nothing else).
+ */
+
+function kernels(): ArenaKernels {
+  const kk = arenaKernels();
+  if (kk === null) throw new Error("the arena and WebAssembly SIMD should be available in Node 20");
+  return kk;
+}
+
+/** A float32 array in the arena with `values` at `at`, surrounded by a sentinel. */
+function inArena(values: Float32Array, at: number, length = values.length + at + 5): Float32Array {
+  const data = arena()?.allocate(Float32Array, Math.max(length, 4096));
+  if (data == null) throw new Error("arena full");
+  data.fill(-7);
+  data.set(values, at);
+  return data;
+}
+
+/** Values with the awkward cases mixed in: zeros of both signs, NaN, infinities, subnormals. */
+function awkward(n: number, seed: number): Float32Array {
+  const g = new Generator().manualSeed(seed);
+  const xs = randn([n], { generator: g }).mul(3).storage as Float32Array;
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40, 3.4e38, -3.4e38, 100, -100];
+  for (let i = 0; i < n; i += 7) xs[i] = special[(i / 7) % special.length];
+  return Float32Array.from(xs);
+}
+
+const sameBits = (a: Float32Array, b: Float32Array) => {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!(Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i])))) {
+      throw new Error(`element ${i}: ${a[i]} vs ${b[i]}`);
+    }
+  }
+};
+
+const ROWS: readonly (readonly [number, number])[] = [[1, 0], [3, 1], [4, 0], [5, 2], [127, 3], [128, 0], [1001, 1], [4099, 2]];
+
+describe("arena kernels match the JS kernels bit for bit", () => {
+  for (const op of ["add", "sub", "mul", "div"] as BinaryOp[]) {
+    it(op, () => {
+      for (const [n, at] of ROWS) {
+        const xs = awkward(n, n), ys = awkward(n, n + 1);
+        const a = inArena(xs, at), b = inArena(ys, at + 1), out = inArena(new Float32Array(0), 0, n + 6);
+        expect(kernels().binary(op, out, 2, a, at, b, at + 1, n)).toBe(true);
+        const expected = new Float32Array(n);
+        k[op](expected, 0, 1, xs, 0, 1, ys, 0, 1, n);
+        sameBits(out.subarray(2, 2 + n), expected);
+        expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
+      }
+    });
+  }
+
+  for (const op of ["exp", "relu"] as const) {
+    it(op, () => {
+      for (const [n, at] of ROWS) {
+        const xs = awkward(n, 10 * n);
+        const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, n + 6);
+        expect(kernels().unary(op, out, 2, a, at, n)).toBe(true);
+        const expected = new Float32Array(n);
+        // relu: the JS bit kernel; exp: the copy-in/copy-out wasm path (its accuracy is exp-wasm.test.ts's)
+        if (op === "relu") k.relu(expected, 0, 1, xs, 0, 1, n);
+        else expect(wasmElementwise()?.exp(expected, 0, xs, 0, n)).toBe(true);
+        sameBits(out.subarray(2, 2 + n), expected);
+        expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
+      }
+    });
+  }
+
+  it("in place (out is an input)", () => {
+    const xs = awkward(999, 5), a = inArena(xs, 0);
+    expect(kernels().binary("mul", a, 0, a, 0, a, 0, 999)).toBe(true);
+    const expected = new Float32Array(999);
+    k.mul(expected, 0, 1, xs, 0, 1, xs, 0, 1, 999);
+    sameBits(a.subarray(0, 999), expected);
+  });
+
+  it("decline storage outside the arena, or of another type", () => {
+    const a = inArena(new Float32Array(8), 0);
+    expect(kernels().binary("add", new Float32Array(8), 0, a, 0, a, 0, 8)).toBe(false);
+    expect(kernels().unary("relu", a, 0, new Float32Array(8), 0, 8)).toBe(false);
+    expect(kernels().unary("exp", new Float64Array(a.buffer, 0, 8), 0, a, 0, 8)).toBe(false);
+  });
+});
+
+describe("tensor ops take the arena path and agree with plain storage", () => {
+  it("add, sub, mul, div, exp, relu on large tensors", () => {
+    const shape = [257, 33];
+    const a = randn(shape), b = randn(shape);
+    expect(arena()?.holds(a.storage)).toBe(true);
+    const plain = (t: Tensor) => new Tensor(Float32Array.from(t.storage), t.shape);
+    const pa = plain(a), pb = plain(b);
+    expect(arena()?.holds(pa.storage)).toBe(false);
+    for (const op of ["add", "sub", "mul", "div"] as const) {
+      sameBits(a[op](b).storage as Float32Array, pa[op](pb).storage as Float32Array);
+    }
+    sameBits(a.exp().storage as Float32Array, pa.exp().storage as Float32Array);
+    sameBits(a.relu().storage as Float32Array, pa.relu().storage as Float32Array);
+    // a broadcast bias and a transposed operand go by the odometer, partly on the JS loop
+    const bias = tensor(Array.from({ length: 33 }, (_, i) => i / 7));
+    sameBits(a.add(bias).storage as Float32Array, pa.add(bias).storage as Float32Array);
+  });
+});
+
+describe("the generated module", () => {
+  it("elementwise-shared-wasm.ts is current with elementwise.wat", async () => {
+    const bytes = await compileSharedElementwiseWat();
+    expect(readFileSync(ELEMENTWISE_SHARED_GENERATED_PATH, "utf8")).toBe(renderSharedElementwiseModule(bytes));
+  });
+});
