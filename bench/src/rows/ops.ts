@@ -138,6 +138,9 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
           const r = c.mg(a, b);
           if (c.scalarOut) r.item();
           const ms = performance.now() - t0;
+          // The previous result is dead: dispose it (untimed), as TF.js's run disposes its own.
+          // Its arena block is then reused, like TF.js's freed wasm memory.
+          kept.minigrad?.dispose();
           kept.minigrad = r;
           return { ms };
         },

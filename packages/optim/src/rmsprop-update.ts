@@ -1,4 +1,4 @@
-import { arenaKernels, forEachRow, type Tensor } from "@minigrad/tensor";
+import { forEachRow, simdRmspropF32, type Tensor } from "@minigrad/tensor";
 import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
 import { hasOverlap } from "./strided";
@@ -203,11 +203,10 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
     const [P, G, V, M, B] = views.map((t) => t.storage as Float32Array);
     const c = constants(hp, Math.fround);
     const plain = !c.maximize && !c.decay && !c.centered && !c.heavyBall;
-    const simd = plain ? arenaKernels() : null;
     forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
       if (!plain || inc[0] !== 1 || inc[1] !== 1 || inc[2] !== 1) rowF32(P, G, V, M, B, off, inc, n, c);
-      // The same update in WebAssembly SIMD where the storage is in the arena (all of it large).
-      else if (!simd?.rmsprop(P, off[0], G, off[1], V, off[2], n, c.A, c.W, c.EPS, c.NLR)) rowF32Plain(P, G, V, off, n, c);
+      // The same update in WebAssembly SIMD, for rows long enough to pay for the call.
+      else if (!simdRmspropF32(P, off[0], G, off[1], V, off[2], n, c.A, c.W, c.EPS, c.NLR)) rowF32Plain(P, G, V, off, n, c);
     });
   } else {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float64Array);

@@ -1,4 +1,5 @@
-import { ARENA_MIN_BYTES, arena } from "./kernels/wasm/arena";
+import { ARENA_ALWAYS_BYTES, ARENA_MIN_BYTES, arena } from "./kernels/wasm/arena";
+import { tidyDepth } from "./memory";
 
 /** The element types a tensor can hold, named as in torch (without the `torch.` prefix). */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -22,11 +23,22 @@ export function isFloating(dtype: DType): dtype is "float32" | "float64" {
  */
 export function allocate(dtype: DType, length: number, zero = true): TypedArray {
   switch (dtype) {
-    case "float32": return (length * 4 >= ARENA_MIN_BYTES ? arena()?.allocate(Float32Array, length, zero) : null) ?? new Float32Array(length);
-    case "float64": return (length * 8 >= ARENA_MIN_BYTES ? arena()?.allocate(Float64Array, length, zero) : null) ?? new Float64Array(length);
+    case "float32": return (useArena(length * 4) ? arena()?.allocate(Float32Array, length, zero) : null) ?? new Float32Array(length);
+    case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero) : null) ?? new Float64Array(length);
     case "int32": return new Int32Array(length);
     case "bool": return new Uint8Array(length);
   }
+}
+
+/**
+ * Which storage goes to the arena: from 1 MiB always (there a fresh typed array costs the
+ * most, in page faults, and the wasm kernels gain the most); from 16 KiB inside tidy(), whose
+ * end frees blocks for reuse at once. Outside tidy, blocks come back only through the garbage
+ * collector, between tasks, so the many mid-sized tensors of a synchronous training loop stay
+ * with ordinary typed arrays, whose memory V8 and malloc recycle sooner.
+ */
+function useArena(bytes: number): boolean {
+  return bytes >= ARENA_ALWAYS_BYTES || (bytes >= ARENA_MIN_BYTES && tidyDepth() > 0);
 }
 
 /** The dtype a typed array stores (Uint8Array is read as bool). */

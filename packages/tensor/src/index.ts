@@ -21,7 +21,7 @@ export { erf } from "./math/erf";
 export { forEachRow, type View } from "./kernels/iterate";
 /** Large float32 matmuls use two cores in Node (a worker over shared wasm memory); 1 turns that off, null restores the default. */
 export { setMatmulThreads } from "./kernels/wasm/threads";
-/** WebAssembly SIMD kernels on arena storage, for packages with fused loops of their own (optim's RMSprop). */
-export { arenaKernels, type ArenaKernels } from "./kernels/wasm/simd-elementwise";
+/** optim's RMSprop update in WebAssembly SIMD (bit-identical to PyTorch), for the default options. */
+export { simdRmspropF32 } from "./kernels/wasm/simd-elementwise";
 /** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
 export { softmaxRow, softmaxScratch, torchFloat32Sum, type SoftmaxScratch } from "./kernels/softmax";

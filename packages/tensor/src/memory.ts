@@ -30,6 +30,11 @@ export function track(t: Tracked): void {
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
+/** @internal How many tidy scopes are open (dtype.ts gives arena storage to mid-sized tensors inside one). */
+export function tidyDepth(): number {
+  return scopes.length;
+}
+
 /** Exempt `t` from every tidy scope (it can still be disposed explicitly). Returns `t`. */
 export function keep<T extends Tracked>(t: T): T {
   t._kept = true;

@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AutogradError, Tensor, TensorError, keep, memoryStats, ones, randn, setArenaLimit, tensor, tidy, zeros } from "../src";
 import { arena } from "../src/kernels/wasm/arena";
 
-/** Large enough for the arena (>= 16 KB of storage). */
-const BIG = [64, 128];
+/** Large enough for the arena at any time (>= 1 MiB of storage); MID only inside tidy (>= 16 KiB). */
+const BIG = [512, 512];
+const BIG_BYTES = 512 * 512 * 4;
+const MID = [64, 128];
 
 const inUse = () => memoryStats().inUseBytes;
 const inArena = (t: Tensor) => arena()?.holds(t.storage) ?? false;
@@ -16,6 +18,8 @@ describe("the arena", () => {
     expect(inArena(zeros(BIG))).toBe(true);
     expect(inArena(zeros(BIG, { dtype: "float64" }))).toBe(true);
     expect(inArena(zeros([10, 10]))).toBe(false);
+    expect(inArena(zeros(MID))).toBe(false);
+    expect(tidy(() => inArena(zeros(MID)))).toBe(true);
     expect(inArena(zeros(BIG, { dtype: "int32" }))).toBe(false);
   });
 
@@ -24,7 +28,7 @@ describe("the arena", () => {
     const before = inUse();
     const at = a.storage.byteOffset;
     a.dispose();
-    expect(inUse()).toBe(before - 64 * 128 * 4);
+    expect(inUse()).toBe(before - BIG_BYTES);
     const b = zeros(BIG);
     expect(b.storage.byteOffset).toBe(at);
     expect(b.sum().item()).toBe(0);
@@ -46,9 +50,9 @@ describe("the arena", () => {
     const before = inUse();
     a.dispose();
     expect(inUse()).toBe(before); // the view still uses it
-    expect(v.sum().item()).toBe(64 * 128);
+    expect(v.sum().item()).toBe(512 * 512);
     v.dispose();
-    expect(inUse()).toBe(before - 64 * 128 * 4);
+    expect(inUse()).toBe(before - BIG_BYTES);
   });
 
   it("past its limit, new tensors get ordinary typed arrays and compute the same", () => {
@@ -81,8 +85,14 @@ describe("tidy", () => {
     expect(inner?.isDisposed).toBe(true);
     expect(y.isDisposed).toBe(false);
     expect(x.isDisposed).toBe(false); // made outside
-    expect(inUse()).toBe(before + 64 * 128 * 4); // only y remains
+    expect(inUse()).toBe(before + BIG_BYTES); // only y remains
     expect(y.mean().item()).toBe(3);
+    // mid-sized tensors made inside tidy come from the arena and go back at its end
+    const mid = inUse();
+    tidy(() => {
+      ones(MID).mul(2).exp();
+    });
+    expect(inUse()).toBe(mid);
   });
 
   it("keeps tensors inside returned arrays and objects, and those marked by keep", () => {
@@ -118,7 +128,7 @@ describe("tidy", () => {
   });
 
   it("a training step inside tidy keeps the leaf's .grad and frees the rest", () => {
-    const w = randn([128, 64]).requiresGrad_();
+    const w = randn([512, 64]).requiresGrad_();
     const x = randn(BIG);
     const before = inUse();
     for (let step = 0; step < 3; step++) {
@@ -128,7 +138,7 @@ describe("tidy", () => {
     expect(w.grad).not.toBeNull();
     expect(w.grad?.isDisposed).toBe(false);
     // only w.grad (128 x 64) was added; the old grads are left to the GC, not disposed
-    expect(inUse() - before).toBeLessThanOrEqual(3 * 128 * 64 * 4);
+    expect(inUse() - before).toBeLessThanOrEqual(3 * 512 * 64 * 4);
   });
 
   it("backward through a disposed saved tensor is a clear error", () => {

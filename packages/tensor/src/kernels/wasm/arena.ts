@@ -27,8 +27,11 @@ const PAGE = 65536;
  */
 export const ARENA_MAX_PAGES = 16384;
 
-/** Storage of at least this many bytes (4096 float32) goes to the arena; smaller stays in JS. */
+/** Storage of at least this many bytes (4096 float32) may go to the arena: see dtype.ts's useArena. */
 export const ARENA_MIN_BYTES = 16384;
+
+/** Storage of at least this many bytes (262,144 float32) goes to the arena while it has room. */
+export const ARENA_ALWAYS_BYTES = 2 ** 20;
 
 /** Blocks start on 64-byte boundaries: whole cache lines, and any SIMD alignment. */
 const ALIGN = 64;

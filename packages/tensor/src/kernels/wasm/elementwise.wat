@@ -11,72 +11,78 @@
   ;; Grown by the JS side (memory.grow) to fit the data; never shrinks.
   (memory (export "memory") 1)
 
-  ;; exp of 4 lanes.
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128) (local $k v128) (local $k1 v128)
-    ;; clamp (NaN stays NaN)
-    (local.set $x
-      (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104))
-                 (v128.const f32x4 89 89 89 89)))
-    ;; n = round(x * log2(e)), as a float
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0))))
-    ;; r = x - n*ln2_hi - n*ln2_lo; ln2_hi = 0.693359375 (9 significant bits), ln2_lo = ln2 - ln2_hi
-    (local.set $r
-      (f32x4.sub
-        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    ;; p = ((((c5 r + c4) r + c3) r + c2) r + c1) r + c0
-    (local.set $p
-      (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-                 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-                 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; e^r = (p r^2 + r) + 1
-    (local.set $p
-      (f32x4.add
-        (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-        (v128.const f32x4 1 1 1 1)))
-    ;; 2^n = 2^k1 * 2^(n - k1), k1 = n >> 1: both in [-75, 65], normal floats.
-    (local.set $k (i32x4.trunc_sat_f32x4_s (local.get $n)))
-    (local.set $k1 (i32x4.shr_s (local.get $k) (i32.const 1)))
-    (local.set $p
-      (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (local.get $k1) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-    (local.set $p
-      (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (i32x4.sub (local.get $k) (local.get $k1)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-    (local.get $p))
+  ;; The first `count` (1-3) floats at `at` in lanes 0.., zeros after: the last partial vector.
+  (func $loadPartial (param $at i32) (param $count i32) (result v128)
+    (local $x v128)
+    (local.set $x (v128.load32_zero (local.get $at)))
+    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (local.set $x (v128.load32_lane offset=4 1 (local.get $at) (local.get $x)))))
+    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (local.set $x (v128.load32_lane offset=8 2 (local.get $at) (local.get $x)))))
+    (local.get $x))
 
-  ;; dst[i] = exp(src[i]) for i < count (dst may be src).
+  ;; Store lanes 0 .. count-1 (count 1-3) of $x at `at`.
+  (func $storePartial (param $at i32) (param $x v128) (param $count i32)
+    (v128.store32_lane 0 (local.get $at) (local.get $x))
+    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (v128.store32_lane offset=4 1 (local.get $at) (local.get $x))))
+    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (v128.store32_lane offset=8 2 (local.get $at) (local.get $x)))))
+
+  ;; dst[i] = exp(src[i]) for i < count (dst may be src). One vector per iteration; the last
+  ;; may be partial. (The body is inline: V8 does not inline wasm calls, and a call per vector
+  ;; costs as much as the arithmetic.)
   (func (export "exp") (param $src i32) (param $dst i32) (param $count i32)
-    (local $end i32) (local $x v128) (local $i i32)
-    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (local $x v128) (local $n v128) (local $r v128) (local $p v128) (local $k v128) (local $k1 v128)
     (block $done (loop $vectors
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (v128.store (local.get $dst) (call $exp4 (v128.load (local.get $src))))
+      (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
+      (if (i32.ge_s (local.get $count) (i32.const 4))
+        (then (local.set $x (v128.load (local.get $src))))
+        (else (local.set $x (call $loadPartial (local.get $src) (local.get $count)))))
+      ;; clamp (NaN stays NaN)
+      (local.set $x
+        (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104))
+                   (v128.const f32x4 89 89 89 89)))
+      ;; n = round(x * log2(e)), as a float
+      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0 0x1.715476p+0))))
+      ;; r = x - n*ln2_hi - n*ln2_lo; ln2_hi = 0.693359375 (9 significant bits), ln2_lo = ln2 - ln2_hi
+      (local.set $r
+        (f32x4.sub
+          (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+          (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      ;; p = ((((c5 r + c4) r + c3) r + c2) r + c1) r + c0
+      (local.set $p
+        (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+                   (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $p
+        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                   (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $p
+        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                   (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $p
+        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                   (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $p
+        (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+                   (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      ;; e^r = (p r^2 + r) + 1
+      (local.set $p
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+          (v128.const f32x4 1 1 1 1)))
+      ;; 2^n = 2^k1 * 2^(n - k1), k1 = n >> 1: both in [-75, 65], normal floats.
+      (local.set $k (i32x4.trunc_sat_f32x4_s (local.get $n)))
+      (local.set $k1 (i32x4.shr_s (local.get $k) (i32.const 1)))
+      (local.set $p
+        (f32x4.mul (local.get $p)
+          (i32x4.shl (i32x4.add (local.get $k1) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (local.set $p
+        (f32x4.mul (local.get $p)
+          (i32x4.shl (i32x4.add (i32x4.sub (local.get $k) (local.get $k1)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (if (i32.ge_s (local.get $count) (i32.const 4))
+        (then (v128.store (local.get $dst) (local.get $p)))
+        (else (call $storePartial (local.get $dst) (local.get $p) (local.get $count))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br $vectors)))
-    ;; the 0-3 left: through one vector, lane by lane
-    (local.set $count (i32.and (local.get $count) (i32.const 3)))
-    (if (i32.eqz (local.get $count)) (then (return)))
-    (local.set $x (f32x4.replace_lane 0 (local.get $x) (f32.load (local.get $src))))
-    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (local.set $x (f32x4.replace_lane 1 (local.get $x) (f32.load offset=4 (local.get $src))))))
-    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (local.set $x (f32x4.replace_lane 2 (local.get $x) (f32.load offset=8 (local.get $src))))))
-    (local.set $x (call $exp4 (local.get $x)))
-    (f32.store (local.get $dst) (f32x4.extract_lane 0 (local.get $x)))
-    (if (i32.gt_u (local.get $count) (i32.const 1)) (then (f32.store offset=4 (local.get $dst) (f32x4.extract_lane 1 (local.get $x)))))
-    (if (i32.gt_u (local.get $count) (i32.const 2)) (then (f32.store offset=8 (local.get $dst) (f32x4.extract_lane 2 (local.get $x))))))
+      (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+      (br $vectors))))
 
   ;; out[i] = a[i] + b[i] for i < count (out may be a or b).
   (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
@@ -158,32 +164,29 @@
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (br $floats))))
 
-  ;; relu on bit patterns, as the JS kernel: lanes with the sign bit set become +0, except NaNs
-  ;; (exponent all ones, mantissa nonzero), which pass through as in torch.
-  (func $relu4 (param $v v128) (result v128)
-    (v128.bitselect
-      (local.get $v)
-      (v128.andnot (local.get $v) (i32x4.shr_s (local.get $v) (i32.const 31)))
-      (i32x4.gt_s (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-                  (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
-
-  ;; dst[i] = relu(src[i]) for i < count (dst may be src).
+  ;; dst[i] = relu(src[i]) for i < count (dst may be src), on bit patterns as the JS kernel:
+  ;; lanes with the sign bit set become +0, except NaNs (exponent all ones, mantissa nonzero),
+  ;; which pass through as in torch. The last vector may be partial.
   (func (export "relu") (param $src i32) (param $dst i32) (param $count i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (local $v v128)
     (block $done (loop $vectors
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (v128.store (local.get $dst) (call $relu4 (v128.load (local.get $src))))
+      (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
+      (if (i32.ge_s (local.get $count) (i32.const 4))
+        (then (local.set $v (v128.load (local.get $src))))
+        (else (local.set $v (call $loadPartial (local.get $src) (local.get $count)))))
+      (local.set $v
+        (v128.bitselect
+          (local.get $v)
+          (v128.andnot (local.get $v) (i32x4.shr_s (local.get $v) (i32.const 31)))
+          (i32x4.gt_s (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                      (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
+      (if (i32.ge_s (local.get $count) (i32.const 4))
+        (then (v128.store (local.get $dst) (local.get $v)))
+        (else (call $storePartial (local.get $dst) (local.get $v) (local.get $count))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br $vectors)))
-    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
-    (block $done (loop $floats
-      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-      (v128.store32_lane 0 (local.get $dst) (call $relu4 (v128.load32_zero (local.get $src))))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (br $floats))))
+      (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+      (br $vectors))))
 
   ;; ---------------------------------------------------------------- RMSprop
   ;; One step of torch's RMSprop with the default options (no momentum, centering, weight

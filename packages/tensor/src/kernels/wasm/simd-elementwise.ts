@@ -79,6 +79,9 @@ export const WASM_MIN_ELEMENTS = 128;
  */
 const CHUNK_FLOATS = 1 << 16;
 
+/** RMSprop's copy path works in chunks of this many floats per array (3 x 64 KB: in cache). */
+const RMSPROP_CHUNK_FLOATS = 1 << 14;
+
 export class WasmElementwise {
   private heap: Float32Array;
 
@@ -99,6 +102,29 @@ export class WasmElementwise {
       heap.set(a.subarray(ia + done, ia + done + len), 0);
       run(0, 0, len);
       out.set(heap.subarray(0, len), io + done);
+    }
+    return true;
+  }
+
+  /**
+   * ArenaKernels.rmsprop for storage outside the arena: chunks of param, grad and squareAvg
+   * are copied in, updated, and param and squareAvg copied back (the same bits as in place).
+   */
+  rmsprop(
+    P: Float32Array, pi: number, G: Float32Array, gi: number, V: Float32Array, vi: number, n: number,
+    A: number, W: number, EPS: number, NLR: number,
+  ): boolean {
+    const chunk = Math.min(n, RMSPROP_CHUNK_FLOATS);
+    if (!this.reserve(3 * 4 * chunk)) return false;
+    const heap = this.heap, run = this.wasm.rmsprop;
+    for (let done = 0; done < n; done += chunk) {
+      const len = Math.min(chunk, n - done);
+      heap.set(P.subarray(pi + done, pi + done + len), 0);
+      heap.set(G.subarray(gi + done, gi + done + len), chunk);
+      heap.set(V.subarray(vi + done, vi + done + len), 2 * chunk);
+      run(0, 4 * chunk, 8 * chunk, len, A, W, EPS, NLR);
+      P.set(heap.subarray(0, len), pi + done);
+      V.set(heap.subarray(2 * chunk, 2 * chunk + len), vi + done);
     }
     return true;
   }
@@ -135,6 +161,20 @@ export function arenaKernels(): ArenaKernels | null {
     onArena = a === null || exports === null || !hasKernels(exports) ? null : new ArenaKernels(a, exports);
   }
   return onArena;
+}
+
+/**
+ * One default-options float32 RMSprop step in WebAssembly SIMD (elementwise.wat's `rmsprop`,
+ * bit-identical to PyTorch): in place where param, grad and squareAvg are in the arena, else
+ * through copies for rows of at least WASM_MIN_ELEMENTS. False when neither applies (the
+ * caller then runs its JS loop). A = alpha, W = 1 - alpha, EPS = eps, NLR = -lr, as float32.
+ */
+export function simdRmspropF32(
+  P: Float32Array, pi: number, G: Float32Array, gi: number, V: Float32Array, vi: number, n: number,
+  A: number, W: number, EPS: number, NLR: number,
+): boolean {
+  if (arenaKernels()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR)) return true;
+  return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
 const KERNELS = ["exp", "relu", "add", "sub", "mul", "div", "rmsprop"] as const;
