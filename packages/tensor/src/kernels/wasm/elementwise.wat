@@ -164,29 +164,23 @@
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (br $floats))))
 
-  ;; dst[i] = relu(src[i]) for i < count (dst may be src), on bit patterns as the JS kernel:
-  ;; lanes with the sign bit set become +0, except NaNs (exponent all ones, mantissa nonzero),
-  ;; which pass through as in torch. The last vector may be partial.
+  ;; dst[i] = relu(src[i]) for i < count (dst may be src): lanes <= 0 (-0 included) are
+  ;; cleared to +0 and NaN passes through with its payload, the same bits as the JS kernel.
   (func (export "relu") (param $src i32) (param $dst i32) (param $count i32)
-    (local $v v128)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
-      (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
-      (if (i32.ge_s (local.get $count) (i32.const 4))
-        (then (local.set $v (v128.load (local.get $src))))
-        (else (local.set $v (call $loadPartial (local.get $src) (local.get $count)))))
-      (local.set $v
-        (v128.bitselect
-          (local.get $v)
-          (v128.andnot (local.get $v) (i32x4.shr_s (local.get $v) (i32.const 31)))
-          (i32x4.gt_s (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-                      (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
-      (if (i32.ge_s (local.get $count) (i32.const 4))
-        (then (v128.store (local.get $dst) (local.get $v)))
-        (else (call $storePartial (local.get $dst) (local.get $v) (local.get $count))))
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $v (v128.load (local.get $src)))
+      (v128.store (local.get $dst) (v128.andnot (local.get $v) (f32x4.le (local.get $v) (v128.const f32x4 0 0 0 0))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (local.set $count (i32.sub (local.get $count) (i32.const 4)))
-      (br $vectors))))
+      (br $vectors)))
+    (local.set $count (i32.and (local.get $count) (i32.const 3)))
+    (if (i32.eqz (local.get $count)) (then (return)))
+    (local.set $v (call $loadPartial (local.get $src) (local.get $count)))
+    (call $storePartial (local.get $dst)
+      (v128.andnot (local.get $v) (f32x4.le (local.get $v) (v128.const f32x4 0 0 0 0))) (local.get $count)))
 
   ;; ---------------------------------------------------------------- RMSprop
   ;; One step of torch's RMSprop with the default options (no momentum, centering, weight
