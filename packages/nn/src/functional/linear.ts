@@ -1,7 +1,37 @@
-import { Tensor } from "@minigrad/tensor";
+import { Tensor, noGrad, record } from "@minigrad/tensor";
 
-/** y = x W^T + b, as torch's F.linear: weight (out, in), input (..., in), bias (out). */
+/**
+ * y = x W^T + b, as torch's F.linear: weight (out, in), input (..., in), bias (out).
+ *
+ * A 2-D weight takes one primitive, like torch's addmm: the product and the bias in one
+ * forward, and a backward whose gradients come out in their tensors' own layout,
+ *   dx = g W,  dW = g^T x,  db = g summed over the batch,
+ * so `.grad` of the weight is accumulated row by row, not through a transposed view (what
+ * `x.matmul(W.T)` would hand back). Same products, same order: the same bits.
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = input.matmul(weight.ndim === 2 ? weight.T : weight);
-  return bias ? y.add(bias) : y;
+  const plain = weight.ndim === 2 && input.ndim > 0 && input.dtype === weight.dtype &&
+    (bias == null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0] && bias.dtype === weight.dtype));
+  if (!plain) {
+    const y = input.matmul(weight.ndim === 2 ? weight.T : weight); // the general case, by composition
+    return bias ? y.add(bias) : y;
+  }
+  const features = input.shape[input.ndim - 1];
+  const x = input.ndim === 2 ? input : input.reshape([-1, features]);
+  const y = affine(x, weight, bias ?? null);
+  return input.ndim === 2 ? y : y.reshape([...input.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/** The primitive: x (n, in), weight (out, in), bias (out) or null. */
+function affine(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const out = noGrad(() => {
+    const y = x.matmul(weight.T); // checks the shapes, names them on a mismatch
+    return bias === null ? y : y.add_(bias);
+  });
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(out, bias === null ? "MmBackward" : "AddmmBackward", inputs, (g, [x, weight], needs) => [
+    needs[0] ? g.matmul(weight) : null,
+    needs[1] ? g.T.matmul(x) : null,
+    ...(bias === null ? [] : [needs[2] ? g.sum(0) : null]),
+  ], [x, weight]);
 }

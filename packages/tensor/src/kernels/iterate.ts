@@ -118,19 +118,23 @@ export function broadcastStrides(view: View, shape: readonly number[]): number[]
 
 
 /**
- * When `view` is a dense block that repeats along the leading dims of `shape` (a bias
- * [n] added to [batch, n]), the length of the repeating block; else -1. Such an operand
- * is walked as `n / block` flat rows that all restart at the view's offset.
+ * When `view` is a dense block that repeats along the leading dims of `shape` (a bias [n]
+ * added to [batch, n], or expanded to it), the length of the repeating block; else -1. Such
+ * an operand is walked as `n / block` flat rows that all restart at the view's offset.
  */
 export function repeatBlock(view: View, shape: readonly number[]): number {
   const lead = shape.length - view.shape.length;
   let block = 1;
-  let repeating = true;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const size = d < lead ? 1 : view.shape[d - lead];
-    if (size === shape[d] && repeating) block *= size;
-    else if (size === 1) repeating = false;
-    else return -1;
+  let d = shape.length - 1;
+  // The block: trailing dims the view has in full, laid out densely...
+  for (; d >= lead; d--) {
+    const size = view.shape[d - lead];
+    if (size !== shape[d] || (size !== 1 && view.strides[d - lead] !== block)) break;
+    block *= size;
   }
-  return isDense(view) ? block : -1;
+  // ...repeated along every dim before them: absent, of size 1, or expanded (stride 0).
+  for (; d >= lead; d--) {
+    if (view.shape[d - lead] !== 1 && view.strides[d - lead] !== 0) return -1;
+  }
+  return block;
 }
