@@ -7,12 +7,27 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
-/** Row-major strides: the last dim moves fastest. */
-const NO_STRIDES: readonly number[] = Object.freeze([]);
+/**
+ * A packed array of n zeros. Shapes and strides are always made this way (never with
+ * `new Array(n)`, which is holey, nor frozen): V8 then sees one array kind in every shape
+ * function, instead of deoptimizing the code it optimized for one kind when another shows up.
+ */
+export function zeroArray(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(0);
+  return out;
+}
 
+/** [f(0), f(1), ..., f(n-1)] as a packed array (see zeroArray; `Array.prototype.map` in optimized code makes holey ones). */
+export function mapDims(n: number, f: (i: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(f(i));
+  return out;
+}
+
+/** Row-major strides: the last dim moves fastest. */
 export function contiguousStrides(shape: readonly number[]): readonly number[] {
-  if (shape.length === 0) return NO_STRIDES; // 0-d tensors are common (losses, scalars): share one
-  const strides = new Array<number>(shape.length);
+  const strides = zeroArray(shape.length);
   let step = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = step;
@@ -55,9 +70,9 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
  * means every dim. Sorted, duplicates rejected.
  */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dim === undefined || (typeof dim !== "number" && dim.length === 0)) return Array.from({ length: ndim }, (_, i) => i);
+  if (dim === undefined || (typeof dim !== "number" && dim.length === 0)) return mapDims(ndim, (i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
-  const dims = list.map((d) => normalizeDim(op, d, ndim));
+  const dims = mapDims(list.length, (i) => normalizeDim(op, list[i], ndim));
   const seen = new Set<number>();
   for (const d of dims) {
     if (seen.has(d)) throw new ArgumentError(`${op}: dim ${d} appears multiple times in the list of dims`);
@@ -69,7 +84,7 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
 /** NumPy broadcasting: align trailing dims; each pair must match or contain a 1. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out = zeroArray(n);
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
@@ -128,7 +143,7 @@ export function viewStrides(
 ): readonly number[] | null {
   const numel = numelOf(shape);
   if (numel === 0 || shape.length === 0) return contiguousStrides(newShape);
-  const out = new Array<number>(newShape.length);
+  const out = zeroArray(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1];
   let tensorNumel = 1;

@@ -5,7 +5,7 @@ import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from "./dt
 import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
 import * as k from "./kernels/elementwise";
-import { contiguousStrides, isContiguous, numelOf, sameShape } from "./shape";
+import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./shape";
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
@@ -316,7 +316,7 @@ export class Tensor {
   view(shape: readonly number[]): Tensor { return mv.view(this, shape); }
   transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   /** torch's `.T` for 2-D tensors: the transpose of the last two dims reversed. */
-  get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  get T(): Tensor { return mv.permute(this, mapDims(this.ndim, (i) => this.ndim - 1 - i)); }
   permute(dims: readonly number[]): Tensor { return mv.permute(this, dims); }
   unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
   squeeze(dim?: number): Tensor { return mv.squeeze(this, dim); }

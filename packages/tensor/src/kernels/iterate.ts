@@ -109,11 +109,12 @@ export function flatStep(view: View, n: number): number {
  */
 export function broadcastStrides(view: View, shape: readonly number[]): number[] {
   const lead = shape.length - view.shape.length;
-  return shape.map((size, d) => {
+  const out: number[] = []; // packed (see shape.ts's zeroArray)
+  for (let d = 0; d < shape.length; d++) {
     const i = d - lead;
-    if (i < 0 || (view.shape[i] === 1 && size !== 1)) return 0;
-    return view.strides[i];
-  });
+    out.push(i < 0 || (view.shape[i] === 1 && shape[d] !== 1) ? 0 : view.strides[i]);
+  }
+  return out;
 }
 
 

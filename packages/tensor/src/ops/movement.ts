@@ -2,7 +2,7 @@ import { record } from "../autograd/record";
 import { isFloating, promoteTypes, type DType } from "../dtype";
 import { ArgumentError, ShapeError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
-import { checkShape, inferShape, normalizeDim, sameShape, viewStrides } from "../shape";
+import { checkShape, inferShape, mapDims, normalizeDim, sameShape, viewStrides, zeroArray } from "../shape";
 import { Tensor } from "../tensor";
 import { sumTo } from "./reduce";
 
@@ -75,11 +75,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute: number of dims don't match (tensor has ${x.ndim} dims ${fmtShape(x.shape)}, got ${fmtShape(dims)})`,
     );
   }
-  const order = dims.map((d) => normalizeDim("permute", d, x.ndim));
+  const order = mapDims(dims.length, (i) => normalizeDim("permute", dims[i], x.ndim));
   if (new Set(order).size !== order.length) throw new ArgumentError(`permute: repeated dim in ${fmtShape(dims)}`);
-  const inverse = new Array<number>(order.length);
+  const inverse = zeroArray(order.length);
   order.forEach((d, i) => (inverse[d] = i));
-  const out = x._view(order.map((d) => x.shape[d]), order.map((d) => x.strides[d]), x.offset);
+  const out = x._view(mapDims(order.length, (i) => x.shape[order[i]]), mapDims(order.length, (i) => x.strides[order[i]]), x.offset);
   return record(out, "PermuteBackward", [x], (g) => [permute(g, inverse)]);
 }
 
@@ -87,7 +87,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normalizeDim("transpose", dim0, x.ndim);
   const b = normalizeDim("transpose", dim1, x.ndim);
   if (a === b) return x; // includes 0-d tensors, where both dims wrap to 0
-  const order = x.shape.map((_, i) => i);
+  const order = mapDims(x.ndim, (i) => i);
   order[a] = b;
   order[b] = a;
   return permute(x, order);
@@ -104,8 +104,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   const lead = shape.length - x.ndim;
-  const outShape = new Array<number>(shape.length);
-  const strides = new Array<number>(shape.length);
+  const outShape = zeroArray(shape.length);
+  const strides = zeroArray(shape.length);
   for (let i = 0; i < shape.length; i++) {
     const want = shape[i];
     if (i < lead) {

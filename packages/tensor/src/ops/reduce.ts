@@ -3,7 +3,7 @@ import { isFloating, type FloatArray } from "../dtype";
 import { DTypeError, ShapeError, fmtShape } from "../errors";
 import { argmaxRows, reduceInto, type ReduceKind } from "../kernels/reduce";
 import { softmaxRows } from "../kernels/softmax";
-import { contiguousStrides, normalizeDim, normalizeDims, numelOf } from "../shape";
+import { contiguousStrides, mapDims, normalizeDim, normalizeDims, numelOf } from "../shape";
 import { Tensor } from "../tensor";
 import { cast, clone, expand, permute, reshape } from "./movement";
 
@@ -16,7 +16,7 @@ type Dims = number | readonly number[] | undefined;
 
 /** The shape kept by a reduction with keepdim (reduced dims set to 1). */
 function keptShape(shape: readonly number[], dims: readonly number[]): number[] {
-  return shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  return mapDims(shape.length, (i) => (dims.includes(i) ? 1 : shape[i]));
 }
 
 /** max/min/argmax have no identity: a reduced dim must not be empty (other dims may be, as torch). */
@@ -43,7 +43,8 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const kept = keptShape(x.shape, dims);
   if (kind !== "sum") checkNonEmpty(name, x, dim, dims);
   const acc = new Float64Array(numelOf(kept));
-  const accStrides = contiguousStrides(kept).map((s, i) => (dims.includes(i) ? 0 : s));
+  const strides = contiguousStrides(kept);
+  const accStrides = mapDims(kept.length, (i) => (dims.includes(i) ? 0 : strides[i]));
   reduceInto(kind, acc, accStrides, x);
   const outShape = keepdim ? kept : x.shape.filter((_, i) => !dims.includes(i));
   const out = Tensor.empty(outShape, x.dtype === "bool" ? "int32" : x.dtype);
@@ -109,7 +110,7 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, unbiased = true
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (dim === undefined) {
     const flat = argmax(reshape(x.detach(), [-1]), 0);
-    return keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
+    return keepdim ? reshape(flat, mapDims(x.ndim, () => 1)) : flat;
   }
   const d = normalizeDim("argmax", dim, x.ndim);
   checkNonEmpty("argmax", x, dim, [d]);
@@ -141,7 +142,7 @@ function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
   if (rows.numel > 0) softmaxRows(out.storage as FloatArray, rows.storage as FloatArray, rows.numel / n, n, log);
   // Rows were computed with dim d last: put it back (one copy, so the output owns its storage).
   const order = lastOrder(x.ndim, d);
-  const inverse = order.map((_, i) => order.indexOf(i));
+  const inverse = mapDims(order.length, (i) => order.indexOf(i));
   const y = x.ndim === 0 || d === x.ndim - 1 ? out : clone(permute(out, inverse));
   return log
     ? record(y, "LogSoftmaxBackward", [xf], (g, [y]) => [g.sub(y.exp().mul(sum(g, d, true)))], [y])
