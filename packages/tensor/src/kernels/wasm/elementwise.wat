@@ -247,20 +247,22 @@
         (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t1) (local.get $t1)))
                    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))))
         (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t2) (local.get $t2)))))
-      ;; lanes whose double sum may round wrongly twice: float32 midpoints, or float32 subnormals
+      (local.set $vv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+      ;; lanes whose double sum may round wrongly twice: float32 midpoints (low 29 bits of the
+      ;; double 0x10000000), or results in float32's subnormal range (v <= 2^-126, v >= 0 here;
+      ;; unless W*g is 0, when the sum is v*A, a float32, exactly)
       (local.set $flag (v128.or
         (v128.or
           (i64x2.eq (v128.and (local.get $lo) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000))
           (i64x2.eq (v128.and (local.get $hi) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000)))
-        (v128.or
-          (f64x2.lt (f64x2.abs (local.get $lo)) (v128.const f64x2 0x1p-126 0x1p-126))
-          (f64x2.lt (f64x2.abs (local.get $hi)) (v128.const f64x2 0x1p-126 0x1p-126)))))
+        (v128.and
+          (f32x4.le (local.get $vv) (v128.const f32x4 0x1p-126 0x1p-126 0x1p-126 0x1p-126))
+          (f32x4.ne (local.get $t1) (v128.const f32x4 0 0 0 0)))))
       (if (v128.any_true (local.get $flag))
         (then (call $rmspropFloats (local.get $p) (local.get $g) (local.get $v) (i32.const 4) (local.get $A) (local.get $W) (local.get $EPS) (local.get $NLR))
               (local.set $fix (i32.add (local.get $fix) (i32.const 1))))
         (else
-          (local.set $vv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-              (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
           (v128.store (local.get $v) (local.get $vv))
           (local.set $d (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $E4)))
           (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.div (f32x4.mul (local.get $N4) (local.get $gv)) (local.get $d))))))
