@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Tensor, keep, memoryStats, tidy } from "@minigrad/tensor";
+import { Tensor, keep, memoryStats, setMatmulThreads, tidy } from "@minigrad/tensor";
 import { RMSprop, type RMSpropOptions } from "@minigrad/optim";
 
 /**
  * The WebAssembly SIMD RMSprop update (tensor's elementwise.wat, taken when param, grad and
- * state live in the arena) against PyTorch 1.13 by bits, on 40,009 float32 parameters whose
+ * state live in the arena) against PyTorch 1.13 by bits, on 300,007 float32 parameters whose
  * square_avg crosses the subnormal range: fixtures/rmsprop-large.json (gen_rmsprop_large.py).
  * The same steps on plain storage (the same kernel through copies in and out of its own
  * memory) must give the same bits; the JS update (rows under 128) is rmsprop-bitexact's.
@@ -28,7 +28,7 @@ function grad(t: number): Float32Array {
 }
 const sha = (t: Tensor) => createHash("sha256").update(new Uint8Array((t.storage as Float32Array).slice(t.offset, t.offset + t.numel).buffer)).digest("hex");
 
-/** `inArena`: storage from the allocator (the arena, 160 KB > 16 KB inside tidy); else plain typed arrays. */
+/** `inArena`: storage from the allocator (the arena, 1.2 MB: always); else plain typed arrays. */
 function run(options: RMSpropOptions, inArena: boolean): { p: Tensor; v: Tensor } {
   const make = (data: Float32Array) => {
     if (!inArena) return new Tensor(data, [N]);
@@ -50,10 +50,10 @@ function run(options: RMSpropOptions, inArena: boolean): { p: Tensor; v: Tensor 
   return { p, v };
 }
 
-describe("fixtures/rmsprop-large.json: float32 RMSprop on 40,009 params, by bits", () => {
+describe("fixtures/rmsprop-large.json: float32 RMSprop on 300,007 params, by bits", () => {
   expect(memoryStats().arena).toBe(true);
   for (const r of large.results) {
-    it(`${JSON.stringify(r.options)}: wasm SIMD in place (arena) and through copies (plain storage) both equal torch`, () => {
+    it(`${JSON.stringify(r.options)}: wasm SIMD in place (arena; two threads, one) and through copies (plain storage) all equal torch`, () => {
       expect(r.square_avg_subnormals).toBeGreaterThan(0); // the fix-up path is exercised
       const before = memoryStats().inUseBytes;
       const simd = run(r.options, true);
@@ -64,6 +64,15 @@ describe("fixtures/rmsprop-large.json: float32 RMSprop on 40,009 params, by bits
       const js = run(r.options, false);
       expect(sha(js.p)).toBe(r.param_sha256);
       expect(sha(js.v)).toBe(r.square_avg_sha256);
+      // in place on one thread (the runs above split the update with the worker thread)
+      setMatmulThreads(1);
+      try {
+        const one = run(r.options, true);
+        expect(sha(one.p)).toBe(r.param_sha256);
+        expect(sha(one.v)).toBe(r.square_avg_sha256);
+      } finally {
+        setMatmulThreads(null);
+      }
     });
   }
 });

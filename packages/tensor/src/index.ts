@@ -19,7 +19,10 @@ export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } fro
 export { erf } from "./math/erf";
 /** The strided odometer every kernel walks with: for packages that write their own fused loops (optim). */
 export { forEachRow, type View } from "./kernels/iterate";
-/** Large float32 matmuls use two cores in Node (a worker over shared wasm memory); 1 turns that off, null restores the default. */
+/**
+ * Large float32 matmuls, elementwise ops and RMSprop updates use two cores in Node (a worker
+ * over shared wasm memory); 1 turns that off, null restores the default.
+ */
 export { setMatmulThreads } from "./kernels/wasm/threads";
 /** optim's RMSprop update in WebAssembly SIMD (bit-identical to PyTorch), for the default options. */
 export { simdRmspropF32 } from "./kernels/wasm/simd-elementwise";

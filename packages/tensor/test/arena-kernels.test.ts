@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Generator, Tensor, randn, tensor } from "../src/index";
 import { arena } from "../src/kernels/wasm/arena";
+import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
 import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
 import * as k from "../src/kernels/elementwise";
 import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
@@ -110,6 +111,23 @@ describe("tensor ops take the arena path and agree with plain storage", () => {
     // a broadcast bias and a transposed operand go by the odometer, partly on the JS loop
     const bias = tensor(Array.from({ length: 257 }, (_, i) => i / 7));
     sameBits(a.add(bias).storage as Float32Array, pa.add(bias).storage as Float32Array);
+  });
+});
+
+describe("long rows are split with the worker thread", () => {
+  it("the same bits on two threads as on one, for every kernel", () => {
+    const shape = [300_007];
+    const a = randn(shape), b = randn(shape);
+    const all = () => [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.relu()].map((t) => Float32Array.from(t.storage));
+    const two = all();
+    expect(matmulWorkerRunning()).toBe(true);
+    setMatmulThreads(1);
+    try {
+      const one = all();
+      for (let i = 0; i < one.length; i++) sameBits(two[i], one[i]);
+    } finally {
+      setMatmulThreads(null);
+    }
   });
 });
 

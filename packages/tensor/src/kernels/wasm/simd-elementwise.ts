@@ -2,6 +2,7 @@ import { arena, type Arena } from "./arena";
 import { ELEMENTWISE_SHARED_WASM_BASE64 } from "./elementwise-shared-wasm";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm";
 import { decodeBase64, instantiateSync } from "./load";
+import { kernelHelper, type Job, type WorkerHelper } from "./threads";
 
 /**
  * The JS half of the WebAssembly SIMD elementwise kernels (elementwise.wat), in two forms:
@@ -29,6 +30,14 @@ type BinaryExport = (a: number, b: number, out: number, count: number) => void;
 export type BinaryOp = "add" | "sub" | "mul" | "div";
 export type UnaryOp = "exp" | "relu";
 
+/**
+ * Rows at least this long (512 KB of float32) are split in two: the first half here, the
+ * second on the worker thread (threads.ts), both on the arena at once. Measured, 1e6 floats
+ * in place: add 0.10 -> 0.06 ms, RMSprop 0.82 -> 0.45 ms. Every element is computed by the
+ * same kernel either way, so the results are the same bits.
+ */
+const SPLIT_MIN_ELEMENTS = 1 << 17;
+
 /** The kernels on the arena's memory: each works in place on tensors' storage there. */
 export class ArenaKernels {
   constructor(private readonly arena: Arena, private readonly wasm: ElementwiseExports) {}
@@ -36,14 +45,32 @@ export class ArenaKernels {
   /** out[io ..+ n] = a[ia ..+ n] op b[ib ..+ n], if all three are float32 in the arena. */
   binary(op: BinaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, b: ArrayBufferView, ib: number, n: number): boolean {
     if (!this.holdsF32(out) || !this.holdsF32(a) || !this.holdsF32(b)) return false;
-    this.wasm[op](a.byteOffset + 4 * ia, b.byteOffset + 4 * ib, out.byteOffset + 4 * io, n);
+    const A = a.byteOffset + 4 * ia, B = b.byteOffset + 4 * ib, O = out.byteOffset + 4 * io;
+    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    if (helper === null) {
+      this.wasm[op](A, B, O, n);
+      return true;
+    }
+    const h = half(n);
+    helper.post(op, A + 4 * h, B + 4 * h, O + 4 * h, n - h);
+    this.wasm[op](A, B, O, h);
+    joined(helper, op);
     return true;
   }
 
   /** out[io ..+ n] = op(a[ia ..+ n]), if both are float32 in the arena. */
   unary(op: UnaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, n: number): boolean {
     if (!this.holdsF32(out) || !this.holdsF32(a)) return false;
-    this.wasm[op](a.byteOffset + 4 * ia, out.byteOffset + 4 * io, n);
+    const A = a.byteOffset + 4 * ia, O = out.byteOffset + 4 * io;
+    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    if (helper === null) {
+      this.wasm[op](A, O, n);
+      return true;
+    }
+    const h = half(n);
+    helper.post(op, A + 4 * h, O + 4 * h, n - h);
+    this.wasm[op](A, O, h);
+    joined(helper, op);
     return true;
   }
 
@@ -57,13 +84,36 @@ export class ArenaKernels {
     A: number, W: number, EPS: number, NLR: number,
   ): boolean {
     if (!this.holdsF32(p) || !this.holdsF32(g) || !this.holdsF32(v)) return false;
-    this.wasm.rmsprop(p.byteOffset + 4 * pi, g.byteOffset + 4 * gi, v.byteOffset + 4 * vi, n, A, W, EPS, NLR);
+    const P = p.byteOffset + 4 * pi, G = g.byteOffset + 4 * gi, V = v.byteOffset + 4 * vi;
+    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    if (helper === null) {
+      this.wasm.rmsprop(P, G, V, n, A, W, EPS, NLR);
+      return true;
+    }
+    const h = half(n);
+    helper.postRmsprop(P + 4 * h, G + 4 * h, V + 4 * h, n - h, A, W, EPS, NLR);
+    this.wasm.rmsprop(P, G, V, h, A, W, EPS, NLR);
+    joined(helper, "rmsprop");
     return true;
   }
 
   private holdsF32(x: ArrayBufferView): boolean {
     return x instanceof Float32Array && this.arena.holds(x);
   }
+}
+
+/** Where to split n elements: about half, on a whole vector. */
+function half(n: number): number {
+  return (n >> 1) & ~3;
+}
+
+/**
+ * Wait for the worker's half. It can only fail where the kernel traps (the worker runs the same
+ * module on the same memory, so this thread would have trapped too): a bug, reported as one.
+ * Its half is not redone here, since an in-place kernel may have written part of it.
+ */
+function joined(helper: WorkerHelper, job: Job): void {
+  if (!helper.finish()) throw new Error(`minigrad internal error: the ${job} kernel failed on the worker thread`);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { arena } from "./arena";
+import { ELEMENTWISE_SHARED_WASM_BASE64 } from "./elementwise-shared-wasm";
 import { MATMUL_SHARED_WASM_BASE64 } from "./matmul-shared-wasm";
 import { decodeBase64 } from "./load";
 import { WasmMatmul, type GemmHelper, type MatmulExports } from "./simd-matmul";
@@ -12,16 +14,30 @@ import { WasmMatmul, type GemmHelper, type MatmulExports } from "./simd-matmul";
  * Blocking the main thread is what keeps `matmul` synchronous (Node allows Atomics.wait there;
  * browsers do not, which is one reason this path is Node only).
  *
- * The worker starts on the first product that asks for it (`threadedMatmul`), is unref'd so it
- * never keeps the process alive, and sleeps between products. Wherever something is missing
- * (not Node, no SharedArrayBuffer, one core, the worker failed to start) `threadedMatmul`
- * returns null and the caller uses the single-threaded kernel.
+ * The same worker also runs elementwise.wat's kernels on the arena's memory (arena.ts), so
+ * that large elementwise ops and the RMSprop update are split in two halves as well
+ * (`kernelHelper`; simd-elementwise.ts's ArenaKernels does the split).
+ *
+ * The worker starts on the first product or kernel that asks for it, is unref'd so it never
+ * keeps the process alive, and sleeps between jobs. Wherever something is missing (not Node,
+ * no SharedArrayBuffer, one core, the worker failed to start) `threadedMatmul` and
+ * `kernelHelper` return null and the caller uses one thread.
  */
 
 /** Int32 slots of the control block. */
 const STATE = 0; // one of the states below
 const READY = 1; // 0 while the worker starts, 1 once it waits for work, -1 if it could not start
-const ARGS = 2; // gemm's six arguments, ARGS .. ARGS+5
+const JOB = 2; // what to run: an index into JOBS
+const ARGS = 3; // integer arguments, ARGS .. ARGS+5
+const FLOATS = 9; // float32 arguments (RMSprop's constants), FLOATS .. FLOATS+3, as float bits
+const CONTROL_SLOTS = 16;
+
+/**
+ * The jobs, by the export that runs them: gemm from matmul.wat; the rest from elementwise.wat
+ * (integer arguments first, then RMSprop's four floats).
+ */
+export const JOBS = ["gemm", "rmsprop", "add", "sub", "mul", "div", "exp", "relu"] as const;
+export type Job = (typeof JOBS)[number];
 
 /** Values of the STATE slot. */
 const IDLE = 0, WORK = 1, DONE = 2, FAILED = 3, STOP = 4;
@@ -43,22 +59,28 @@ const WORKER_SPIN_MS = 0.5;
 
 /**
  * The worker, evaluated as a CommonJS script (no file to locate next to a bundle). It owns no
- * JS state but the instance: it waits for WORK, runs gemm, reports DONE (FAILED if gemm
- * threw) and waits again, until STOP.
+ * JS state but the instances: it waits for WORK, runs the job (jobs[ctl[JOB]] with its
+ * arguments), reports DONE (FAILED if it threw; an elementwise job without the arena throws)
+ * and waits again, until STOP.
  */
 const WORKER_SOURCE = `"use strict";
 const { workerData } = require("node:worker_threads");
 const ctl = new Int32Array(workerData.control);
-let gemm;
+const floats = new Float32Array(workerData.control);
+const jobs = ${JSON.stringify(JOBS)};
+let run;
 try {
-  gemm = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports.gemm;
+  const mm = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+  const ew = workerData.elementwise === null ? {}
+    : new WebAssembly.Instance(workerData.elementwise, { env: { memory: workerData.arena } }).exports;
+  run = jobs.map((name) => (name === "gemm" ? mm.gemm : ew[name]));
   Atomics.store(ctl, ${READY}, 1);
 } catch {
   Atomics.store(ctl, ${READY}, -1);
 }
 Atomics.notify(ctl, ${READY});
 let spinUntil = 0, polls = 0;
-while (gemm !== undefined) {
+while (run !== undefined) {
   const s = Atomics.load(ctl, ${STATE});
   if (s === ${STOP}) break;
   if (s !== ${WORK}) {
@@ -68,7 +90,9 @@ while (gemm !== undefined) {
   }
   let r = ${DONE};
   try {
-    gemm(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], ctl[${ARGS + 3}], ctl[${ARGS + 4}], ctl[${ARGS + 5}]);
+    const a = ${ARGS}, f = ${FLOATS};
+    if (ctl[${JOB}] === 1) run[1](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], floats[f], floats[f + 1], floats[f + 2], floats[f + 3]);
+    else run[ctl[${JOB}]](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5]);
   } catch {
     r = ${FAILED};
   }
@@ -97,16 +121,33 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-/** The worker's side of a product, seen from this thread. */
-class WorkerHelper implements GemmHelper {
-  constructor(private readonly ctl: Int32Array) {}
+/** The worker, seen from this thread: hand it a job, then wait for it. */
+export class WorkerHelper implements GemmHelper {
+  private readonly floats: Float32Array;
+
+  constructor(private readonly ctl: Int32Array) {
+    this.floats = new Float32Array(ctl.buffer);
+  }
 
   start(m: number, n: number, k: number, ap: number, bp: number, c: number): void {
+    this.post("gemm", m, n, k, ap, bp, c);
+  }
+
+  /** Start `job` with up to six integer arguments; returns at once. */
+  post(job: Job, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): void {
     const ctl = this.ctl;
-    ctl[ARGS] = m; ctl[ARGS + 1] = n; ctl[ARGS + 2] = k;
-    ctl[ARGS + 3] = ap; ctl[ARGS + 4] = bp; ctl[ARGS + 5] = c;
-    Atomics.store(ctl, STATE, WORK); // orders the argument writes (and the packed operands) before it
+    ctl[JOB] = JOBS.indexOf(job);
+    ctl[ARGS] = a0; ctl[ARGS + 1] = a1; ctl[ARGS + 2] = a2;
+    ctl[ARGS + 3] = a3; ctl[ARGS + 4] = a4; ctl[ARGS + 5] = a5;
+    Atomics.store(ctl, STATE, WORK); // orders the argument writes (and the data) before it
     Atomics.notify(ctl, STATE);
+  }
+
+  /** Start RMSprop's update (four addresses and counts, four float32 constants). */
+  postRmsprop(p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number): void {
+    const f = this.floats;
+    f[FLOATS] = A; f[FLOATS + 1] = W; f[FLOATS + 2] = EPS; f[FLOATS + 3] = NLR;
+    this.post("rmsprop", p, g, v, n);
   }
 
   finish(): boolean {
@@ -124,6 +165,9 @@ interface Running {
   worker: NodeWorker;
   ctl: Int32Array;
   matmul: WasmMatmul;
+  helper: WorkerHelper;
+  /** the worker also runs elementwise.wat on the arena */
+  onArena: boolean;
 }
 
 /** undefined: not tried yet; null: unavailable here (never retried). */
@@ -131,9 +175,10 @@ let running: Running | null | undefined;
 let override: 1 | 2 | null = null;
 
 /**
- * How many threads large float32 products may use: 1 or 2. `setMatmulThreads(n)` decides;
- * with null (the default) the environment variable MINIGRAD_MATMUL_THREADS does ("1": one
- * thread), else 2. Two only take effect where the worker can run (see the module comment).
+ * How many threads large float32 products, and long float32 rows of the arena kernels
+ * (elementwise ops, the RMSprop update), may use: 1 or 2. `setMatmulThreads(n)` decides; with
+ * null (the default) the environment variable MINIGRAD_MATMUL_THREADS does ("1": one thread),
+ * else 2. Two only take effect where the worker can run (see the module comment).
  */
 export function setMatmulThreads(n: 1 | 2 | null): void {
   override = n;
@@ -152,6 +197,16 @@ export function threadedMatmul(): WasmMatmul | null {
   if (matmulThreads() < 2) return null;
   if (running === undefined) running = start();
   return running === null ? null : running.matmul;
+}
+
+/**
+ * The worker, for elementwise.wat's kernels on the arena (started on first call, as for
+ * matmul); null where it cannot run, when `matmulThreads()` is 1, or without an arena.
+ */
+export function kernelHelper(): WorkerHelper | null {
+  if (matmulThreads() < 2) return null;
+  if (running === undefined) running = start();
+  return running === null || !running.onArena ? null : running.helper;
 }
 
 /** True if the worker is running (tests). */
@@ -198,13 +253,19 @@ function start(): Running | null {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const { pack, gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
     if (typeof pack !== "function" || typeof gemm !== "function") return null;
-    const ctl = new Int32Array(new SharedArrayBuffer(16 * 4));
+    const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+    // elementwise.wat on the arena, when there is one (the same module ArenaKernels runs here)
+    const onArena = arena();
+    const elementwise = onArena === null ? null : new WebAssembly.Module(decodeBase64(ELEMENTWISE_SHARED_WASM_BASE64));
 
-    worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: ctl.buffer } });
+    worker = new threads.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, control: ctl.buffer, elementwise, arena: onArena?.memory ?? null },
+    });
     worker.unref();
     const w = worker;
     w.on("error", () => {
-      // Only possible outside a product (gemm's traps are caught in the worker): stop using it.
+      // Only possible outside a job (the kernels' traps are caught in the worker): stop using it.
       if (running != null && running.worker === w) running = null;
     });
     // The worker boots on its own thread, so blocking this one does not hold it up.
@@ -213,7 +274,8 @@ function start(): Running | null {
       return null;
     }
     const exports: MatmulExports = { memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"] };
-    return { worker, ctl, matmul: new WasmMatmul(exports, new WorkerHelper(ctl)) };
+    const helper = new WorkerHelper(ctl);
+    return { worker, ctl, matmul: new WasmMatmul(exports, helper), helper, onArena: elementwise !== null };
   } catch {
     if (worker !== undefined) void worker.terminate();
     return null; // e.g. shared memory refused, or a CSP forbidding wasm compilation
