@@ -125,7 +125,6 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
   const contenders: Contender[] = [];
   const results = new Map<Impl, ArrayLike<number>>();
   const owned: tf.Tensor[] = [];
-  const kept: { minigrad?: Tensor } = {};
 
   for (const impl of run) {
     if (impl === "minigrad") {
@@ -138,10 +137,11 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
           const r = c.mg(a, b);
           if (c.scalarOut) r.item();
           const ms = performance.now() - t0;
-          // The previous result is dead: dispose it (untimed), as TF.js's run disposes its own.
-          // Its arena block is then reused, like TF.js's freed wasm memory.
-          kept.minigrad?.dispose();
-          kept.minigrad = r;
+          // As TF.js's run below: read the values out (untimed here; TF.js's dataSync is timed
+          // apart as its readback), then dispose the result, so the next run's output reuses
+          // the same memory (minigrad's arena block, TF.js's freed wasm heap).
+          results.set(impl, c.scalarOut ? [r.item()] : Float32Array.from(mgValues(r)));
+          r.dispose();
           return { ms };
         },
       });
@@ -177,7 +177,6 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
     const { cells } = await measureRow(cfg, c.spec, contenders, toValue, skipped);
     const notes: string[] = [];
     const check: Record<string, number> = {};
-    if (kept.minigrad !== undefined) results.set("minigrad", mgValues(kept.minigrad));
     const mg = results.get("minigrad");
     for (const impl of ["tfjs-wasm", "tfjs-cpu"] as const) {
       const other = results.get(impl);

@@ -31,12 +31,17 @@ export type BinaryOp = "add" | "sub" | "mul" | "div";
 export type UnaryOp = "exp" | "relu";
 
 /**
- * Rows at least this long (512 KB of float32) are split in two: the first half here, the
- * second on the worker thread (threads.ts), both on the arena at once. Measured, 1e6 floats
- * in place: add 0.10 -> 0.06 ms, RMSprop 0.82 -> 0.45 ms. Every element is computed by the
- * same kernel either way, so the results are the same bits.
+ * Rows at least this long are split in two: the first half here, the second on the worker
+ * thread (threads.ts), both on the arena at once. Every element is computed by the same kernel
+ * either way, so the results are the same bits. Waking the worker costs ~50 us when it sleeps
+ * (it does, after 0.5 ms idle), so the split pays off where the work is long:
+ *  - exp and the RMSprop update are compute-bound: from 2^17 floats (1e6: exp 1.9 -> 1.0 ms,
+ *    RMSprop 0.82 -> 0.45 ms);
+ *  - add/sub/mul/div and relu are memory-bound (1e6: 0.1 ms in cache, 0.3-0.4 ms from DRAM,
+ *    where one core already takes most of this machine's bandwidth): from 2^21 floats only.
  */
-const SPLIT_MIN_ELEMENTS = 1 << 17;
+const SPLIT_COMPUTE_BOUND = 1 << 17;
+const SPLIT_MEMORY_BOUND = 1 << 21;
 
 /** The kernels on the arena's memory: each works in place on tensors' storage there. */
 export class ArenaKernels {
@@ -46,7 +51,7 @@ export class ArenaKernels {
   binary(op: BinaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, b: ArrayBufferView, ib: number, n: number): boolean {
     if (!this.holdsF32(out) || !this.holdsF32(a) || !this.holdsF32(b)) return false;
     const A = a.byteOffset + 4 * ia, B = b.byteOffset + 4 * ib, O = out.byteOffset + 4 * io;
-    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    const helper = n >= SPLIT_MEMORY_BOUND ? kernelHelper() : null;
     if (helper === null) {
       this.wasm[op](A, B, O, n);
       return true;
@@ -62,7 +67,7 @@ export class ArenaKernels {
   unary(op: UnaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, n: number): boolean {
     if (!this.holdsF32(out) || !this.holdsF32(a)) return false;
     const A = a.byteOffset + 4 * ia, O = out.byteOffset + 4 * io;
-    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    const helper = n >= (op === "exp" ? SPLIT_COMPUTE_BOUND : SPLIT_MEMORY_BOUND) ? kernelHelper() : null;
     if (helper === null) {
       this.wasm[op](A, O, n);
       return true;
@@ -85,7 +90,7 @@ export class ArenaKernels {
   ): boolean {
     if (!this.holdsF32(p) || !this.holdsF32(g) || !this.holdsF32(v)) return false;
     const P = p.byteOffset + 4 * pi, G = g.byteOffset + 4 * gi, V = v.byteOffset + 4 * vi;
-    const helper = n >= SPLIT_MIN_ELEMENTS ? kernelHelper() : null;
+    const helper = n >= SPLIT_COMPUTE_BOUND ? kernelHelper() : null;
     if (helper === null) {
       this.wasm.rmsprop(P, G, V, n, A, W, EPS, NLR);
       return true;
