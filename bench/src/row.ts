@@ -48,6 +48,8 @@ export interface RowSpec {
   quickSkipsCpu?: boolean;
   /** false where a speed ratio means nothing (memory growth) */
   ratios?: boolean;
+  /** warm-up runs for this row outside --quick, when the default is too few to reach steady state */
+  warmup?: number;
   reference?: Reference;
 }
 
@@ -65,8 +67,8 @@ export interface Counts {
   repeats: number;
 }
 
-export function countsFor(cfg: Config, heavy: boolean): Counts {
-  const base = cfg.quick ? (heavy ? { warmup: 2, repeats: 5 } : { warmup: 3, repeats: 9 }) : heavy ? { warmup: 3, repeats: 15 } : { warmup: 10, repeats: 31 };
+export function countsFor(cfg: Config, heavy: boolean, rowWarmup?: number): Counts {
+  const base = cfg.quick ? (heavy ? { warmup: 2, repeats: 5 } : { warmup: 3, repeats: 9 }) : heavy ? { warmup: rowWarmup ?? 3, repeats: 15 } : { warmup: rowWarmup ?? 10, repeats: 31 };
   return { warmup: cfg.warmup ?? base.warmup, repeats: cfg.repeats ?? base.repeats };
 }
 
@@ -121,7 +123,7 @@ export async function measureRow(
   toValue: (ms: number) => number,
   skipped: Partial<Record<Impl, string>> = {},
 ): Promise<{ cells: Partial<Record<Impl, Cell>>; stats: Map<Impl, Stats> }> {
-  const counts = countsFor(cfg, spec.heavy);
+  const counts = countsFor(cfg, spec.heavy, spec.warmup);
   const cells: Partial<Record<Impl, Cell>> = {};
   for (const [impl, reason] of Object.entries(skipped) as [Impl, string][]) cells[impl] = { kind: "skipped", reason };
   const working: Contender[] = [];
