@@ -10,6 +10,7 @@
  */
 import type { Config } from "../cli";
 import { disposeTfBatches, initWeights, makeBatch, mgBatch, mgTrainer, tfBatch, tfTrainer, type TfBatch } from "../models";
+import { memoryStats } from "@minigrad/tensor";
 import { finishRow, plannedImpls, tfBackendOf, type Cell, type RowResult, type RowSpec } from "../row";
 import { tf, useBackend } from "../tfjs";
 import { collectGarbage, type Impl } from "../timing";
@@ -126,5 +127,8 @@ export async function memoryRow(cfg: Config, onProgress: (impl: Impl) => void = 
     }
   }
   notes.push(`heap: ${steps} steps each (${warmupSteps} warm-up), one implementation after the other; heap = heapUsed + external, after a full GC`);
-  return finishRow(spec, cells, notes, { steps, warmupSteps, runs });
+  // minigrad's wasm arena is outside V8's heap figures: report it (MB in use / handed out).
+  const arena = memoryStats();
+  notes.push(`minigrad arena at the end of this row (every row so far counts): ${(arena.inUseBytes / 2 ** 20).toFixed(1)} MB in use, ${(arena.reservedBytes / 2 ** 20).toFixed(1)} MB handed out (tensors under 1 MiB made outside tidy stay in ordinary typed arrays)`);
+  return finishRow(spec, cells, notes, { steps, warmupSteps, runs, arena });
 }
