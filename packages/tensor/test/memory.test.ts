@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AutogradError, Tensor, TensorError, keep, memoryStats, ones, randn, setArenaLimit, tensor, tidy, zeros } from "../src";
+import fc from "fast-check";
+import { AutogradError, Tensor, TensorError, full, keep, memoryStats, ones, randn, setArenaLimit, tensor, tidy, zeros } from "../src";
 import { arena } from "../src/kernels/wasm/arena";
 
 /** Large enough for the arena at any time (>= 1 MiB of storage); MID only inside tidy (>= 16 KiB). */
@@ -153,5 +154,78 @@ describe("tidy", () => {
     }).sum();
     expect(() => h.backward()).toThrow(AutogradError);
     expect(() => w.exp().mul(1).sum().backward()).not.toThrow();
+  });
+});
+
+describe("the garbage collector returns arena blocks", () => {
+  it("a dropped tensor's block comes back after a GC and a turn of the event loop", async () => {
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const collect = async () => {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 0)); // finalizers run between tasks
+    };
+    await collect(); // what earlier tests dropped
+    const before = inUse();
+    (() => {
+      zeros(BIG); // dropped at once
+    })();
+    expect(inUse()).toBe(before + BIG_BYTES);
+    for (let i = 0; i < 10 && inUse() > before; i++) await collect();
+    // <=: blocks that earlier tests dropped may come back in the same collections
+    expect(inUse()).toBeLessThanOrEqual(before);
+  });
+});
+
+describe("property: disposing never corrupts a live tensor", () => {
+  /** A step of a random program over a pool of tensors. */
+  type Step =
+    | { kind: "make"; big: boolean; inTidy: boolean; fill: number }
+    | { kind: "view"; pick: number }
+    | { kind: "dispose"; pick: number }
+    | { kind: "op"; pick: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ kind: fc.constant("make" as const), big: fc.boolean(), inTidy: fc.boolean(), fill: fc.integer({ min: 1, max: 1000 }) }),
+    fc.record({ kind: fc.constant("view" as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant("dispose" as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant("op" as const), pick: fc.nat() }),
+  );
+
+  it("every tensor not disposed keeps its values, whatever else is made, viewed and disposed", () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (program) => {
+        // each live tensor with the value all of its elements should hold
+        const live: { t: Tensor; value: number }[] = [];
+        const made: Tensor[] = [];
+        for (const s of program) {
+          if (s.kind === "make") {
+            const shape = s.big ? BIG : MID;
+            const make = () => full(shape, s.fill);
+            const t = s.inTidy ? tidy(make) : make();
+            live.push({ t, value: s.fill });
+            made.push(t);
+          } else if (live.length > 0) {
+            const i = s.pick % live.length;
+            const { t, value } = live[i];
+            if (s.kind === "view") live.push({ t: t.numel > 1 ? t.reshape([-1]).narrow(0, 1, t.numel - 1) : t.reshape([-1]), value });
+            else if (s.kind === "op") live.push({ t: tidy(() => t.mul(2).add(1)), value: 2 * value + 1 });
+            else {
+              t.dispose();
+              live.splice(i, 1);
+            }
+          }
+          for (const { t, value } of live) {
+            const data = t.contiguous().toTypedArray();
+            if (data[0] !== value || data[data.length - 1] !== value) return false;
+          }
+        }
+        for (const t of made) t.dispose();
+        for (const { t } of live) t.dispose();
+        return true;
+      }),
+      { numRuns: 60 },
+    );
   });
 });
