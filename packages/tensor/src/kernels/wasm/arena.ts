@@ -18,6 +18,8 @@
  * block alive; `storage` itself (or its tensor) must be kept.
  */
 
+import { growTo } from "./load";
+
 /** Page size of WebAssembly memory. */
 const PAGE = 65536;
 
@@ -136,12 +138,8 @@ export class Arena {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return true;
     const want = Math.min(Math.max(bytes, have + (have >> 2)), this.limitBytes, ARENA_MAX_PAGES * PAGE);
-    try {
-      this.memory.grow(Math.ceil((Math.max(want, bytes) - have) / PAGE));
-    } catch {
-      return false; // the engine would not give that much
-    }
-    this.buffers.add(this.memory.buffer);
+    if (!growTo(this.memory, Math.max(want, bytes))) return false;
+    this.buffers.add(this.memory.buffer); // a shared memory's buffer object changes with its size
     return true;
   }
 }

@@ -26,3 +26,18 @@ export function instantiateSync(bytes: Uint8Array<ArrayBuffer>, imports: WebAsse
     return null;
   }
 }
+
+/**
+ * Grow `memory` to at least `bytes` (whole 64 KB pages); false if the engine refuses. A
+ * non-shared memory's old ArrayBuffer is detached by the growth: views over it must be remade.
+ */
+export function growTo(memory: WebAssembly.Memory, bytes: number): boolean {
+  const missing = bytes - memory.buffer.byteLength;
+  if (missing <= 0) return true;
+  try {
+    memory.grow(Math.ceil(missing / 65536));
+    return true;
+  } catch {
+    return false; // RangeError: over the maximum, or the engine would not give that much
+  }
+}

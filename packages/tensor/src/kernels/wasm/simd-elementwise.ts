@@ -1,7 +1,7 @@
 import { arena, type Arena } from "./arena";
 import { ELEMENTWISE_SHARED_WASM_BASE64 } from "./elementwise-shared-wasm";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm";
-import { decodeBase64, instantiateSync } from "./load";
+import { decodeBase64, growTo, instantiateSync } from "./load";
 import { kernelHelper, type Job, type WorkerHelper } from "./threads";
 
 /**
@@ -191,16 +191,8 @@ export class WasmElementwise {
 
   private reserve(bytes: number): boolean {
     const { memory } = this.wasm;
-    const missing = bytes - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / 65536));
-      } catch {
-        return false;
-      }
-    }
-    // Growing detaches the old ArrayBuffer, so the view must be remade.
-    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer);
+    if (!growTo(memory, bytes)) return false;
+    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer); // detached by the growth
     return true;
   }
 }

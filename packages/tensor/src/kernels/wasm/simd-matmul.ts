@@ -1,6 +1,6 @@
 import type { Matrix } from "../matmul";
 import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
-import { decodeBase64, instantiateSync } from "./load";
+import { decodeBase64, growTo, instantiateSync } from "./load";
 
 /**
  * The JS half of the WebAssembly SIMD matmul (the kernel is matmul.wat, read that first).
@@ -108,18 +108,9 @@ export class WasmMatmul {
 
   /** Grow the memory to at least `bytes`; false if that is over the limit or refused. */
   private reserve(bytes: number): boolean {
-    if (bytes > MAX_BYTES) return false;
     const { memory } = this.wasm;
-    const missing = bytes - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / 65536));
-      } catch {
-        return false; // RangeError: the engine would not give that much memory
-      }
-    }
-    // Growing detaches the old ArrayBuffer, so the view must be remade.
-    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer);
+    if (bytes > MAX_BYTES || !growTo(memory, bytes)) return false;
+    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer); // detached by the growth
     return true;
   }
 }
