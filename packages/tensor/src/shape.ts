@@ -7,12 +7,16 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/** The shape and strides of every 0-d tensor: shared (no caller writes to a 0-length array). */
+const NO_DIMS: number[] = [];
+
 /**
  * A packed array of n zeros. Shapes and strides are always made this way (never with
  * `new Array(n)`, which is holey, nor frozen): V8 then sees one array kind in every shape
  * function, instead of deoptimizing the code it optimized for one kind when another shows up.
  */
 export function zeroArray(n: number): number[] {
+  if (n === 0) return NO_DIMS;
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(0);
   return out;

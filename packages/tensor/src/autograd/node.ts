@@ -13,6 +13,13 @@ export type BackwardFn = (grad: Tensor, saved: readonly Tensor[], needs: readonl
  * A node of the backward graph: the `gradFn` of a tensor made by an op. Edges point to
  * each input's own gradFn, or to an AccumulateGrad node for a leaf that requires grad.
  */
+/**
+ * Shared by every node that saves nothing (add, sub, views...): fewer arrays to allocate per
+ * op. Never written: writes to savedOwners go by the index of a saved tensor.
+ */
+const NOTHING: readonly never[] = [];
+const NO_OWNERS: (string | null)[] = [];
+
 export class Node {
   readonly nextFunctions: readonly (Node | null)[];
   /** Shapes of the inputs, to check each gradient the backward returns. */
@@ -32,13 +39,13 @@ export class Node {
   private backwardFn: BackwardFn | null;
   private released = false;
 
-  constructor(readonly name: string, inputs: readonly Tensor[], backwardFn: BackwardFn | null, saved: readonly Tensor[] = []) {
+  constructor(readonly name: string, inputs: readonly Tensor[], backwardFn: BackwardFn | null, saved: readonly Tensor[] = NOTHING) {
     this.nextFunctions = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t._gradAccumulator()) : null));
     this.inputShapes = inputs.map((t) => t.shape);
     this.backwardFn = backwardFn;
     this.saved = saved;
-    this.savedVersions = saved.map((t) => t.version);
-    this.savedOwners = saved.map((t) => t.gradFn?.name ?? null);
+    this.savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
+    this.savedOwners = saved.length === 0 ? NO_OWNERS : saved.map((t) => t.gradFn?.name ?? null);
   }
 
   /** Gradients for each input, after checking the saved tensors are still intact. */

@@ -12,7 +12,7 @@ export function record(
   name: string,
   inputs: readonly Tensor[],
   backward: BackwardFn,
-  saved: readonly Tensor[] = [],
+  saved?: readonly Tensor[],
 ): Tensor {
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.gradFn = new Node(name, inputs, backward, saved);
