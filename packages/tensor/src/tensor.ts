@@ -168,7 +168,7 @@ export class Tensor {
         throw new DTypeError(`assigned grad has data of a different type: grad ${g.dtype}, tensor ${this.dtype}`);
       }
     }
-    this._grad = g;
+    this._grad = g === null ? null : keep(g); // a tensor's .grad outlives any tidy scope
   }
 
   get isContiguous(): boolean {

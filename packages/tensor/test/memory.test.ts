@@ -142,6 +142,15 @@ describe("tidy", () => {
     expect(inUse() - before).toBeLessThanOrEqual(3 * 512 * 64 * 4);
   });
 
+  it("a .grad assigned inside tidy is kept", () => {
+    const p = randn([3]).requiresGrad_();
+    tidy(() => {
+      p.grad = ones([3]);
+    });
+    expect(p.grad?.isDisposed).toBe(false);
+    expect(p.grad?.sum().item()).toBe(3);
+  });
+
   it("backward through a disposed saved tensor is a clear error", () => {
     const w = randn([4]).requiresGrad_();
     const y = tidy(() => w.mul(w)).sum(); // MulBackward saved w (kept: made outside)...
