@@ -21,13 +21,41 @@ export interface Tracked {
   dispose(): void;
   /** @internal set by `keep`: never disposed by a tidy scope */
   _kept: boolean;
+  /** @internal the arena block of its storage, if any */
+  readonly _block: object | null;
 }
 
-const scopes: Set<Tracked>[] = [];
+/** A tidy scope, or the backward pass's (`arenaOnly`: it tracks only tensors in the arena). */
+interface Scope {
+  readonly tensors: Set<Tracked>;
+  readonly arenaOnly: boolean;
+}
 
-/** @internal Called by every new Tensor: the innermost tidy scope (if any) tracks it. */
+const scopes: Scope[] = [];
+
+/** @internal Called by every new Tensor: the innermost scope (if any) tracks it. */
 export function track(t: Tracked): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+  const n = scopes.length;
+  if (n === 0) return;
+  const scope = scopes[n - 1];
+  if (!scope.arenaOnly || t._block !== null) scope.tensors.add(t);
+}
+
+/**
+ * @internal Run `fn` (the backward pass, autograd/engine.ts) so that mid-sized tensors it
+ * makes come from the arena, and those in the arena are disposed at the end unless kept
+ * (the `.grad`s it fills). Unlike tidy, the rest are left to the garbage collector: marking
+ * thousands of tiny gradients disposed would cost more than it returns.
+ */
+export function arenaScope(fn: () => void): void {
+  const scope: Scope = { tensors: new Set(), arenaOnly: true };
+  scopes.push(scope);
+  try {
+    fn();
+  } finally {
+    scopes.pop();
+    for (const t of scope.tensors) if (!t._kept) t.dispose();
+  }
 }
 
 /** @internal How many tidy scopes are open (dtype.ts gives arena storage to mid-sized tensors inside one). */
@@ -51,7 +79,7 @@ export function keep<T extends Tracked>(t: T): T {
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new ArgumentError(`tidy: expected a function, got ${typeof fn}`);
   const scope = new Set<Tracked>();
-  scopes.push(scope);
+  scopes.push({ tensors: scope, arenaOnly: false });
   let result: T | undefined;
   try {
     result = fn();
@@ -63,7 +91,7 @@ export function tidy<T>(fn: () => T): T {
     scopes.pop();
     const escaped = new Set<Tracked>();
     collect(result, scope, escaped, new Set());
-    const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+    const outer = scopes.length > 0 ? scopes[scopes.length - 1].tensors : null;
     for (const t of scope) {
       if (escaped.has(t)) outer?.add(t);
       else if (!t._kept) t.dispose();

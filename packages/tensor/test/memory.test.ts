@@ -166,6 +166,25 @@ describe("tidy", () => {
   });
 });
 
+describe("backward's own scope", () => {
+  it("mid-sized gradients come from the arena and go back at the end of the pass; .grad stays", () => {
+    const w = randn([128, 64]).requiresGrad_(); // 32 KB: outside tidy, an ordinary typed array
+    const x = randn([32, 128]);
+    const step = () => {
+      w.grad?.zero_();
+      x.matmul(w).relu().sum().backward();
+    };
+    step();
+    const grad = w.grad;
+    expect(grad !== null && arena()?.holds(grad.storage)).toBe(true); // made during the pass
+    const after = inUse();
+    for (let i = 0; i < 5; i++) step();
+    expect(inUse()).toBe(after); // every temporary of the passes went back
+    expect(w.grad).toBe(grad); // accumulated in place
+    expect(grad?.isDisposed).toBe(false);
+  });
+});
+
 describe("the garbage collector returns arena blocks", () => {
   it("a dropped tensor's block comes back after a GC and a turn of the event loop", async () => {
     const { setFlagsFromString } = await import("node:v8");

@@ -1,6 +1,7 @@
 import { AutogradError, ShapeError, fmtShape } from "../errors";
 import { sameShape } from "../shape";
 import type { Tensor } from "../tensor";
+import { arenaScope } from "../memory";
 import { noGrad } from "./grad-mode";
 import { AccumulateGrad, Node } from "./node";
 
@@ -14,6 +15,12 @@ let passes = 0;
  * Both passes are iterative, so deep graphs cannot overflow the stack. The counts and
  * partial sums live on the nodes, stamped with this pass's number, so a backward
  * allocates no maps however large the graph.
+ *
+ * The pass runs in an arena scope (memory.ts): every gradient it makes is dead once the
+ * pass is over, except the `.grad`s it fills (kept by `_accumulateGrad`), so mid-sized ones
+ * are made in the arena (where the wasm kernels work in place) and their blocks go back at
+ * the end of the pass instead of waiting for the garbage collector. A backward function
+ * therefore must not stash a tensor it makes for use after the pass (minigrad's own do not).
  */
 export function backward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
   const start = root.gradFn ?? (root.requiresGrad ? root._gradAccumulator() : null);
@@ -21,7 +28,7 @@ export function backward(root: Tensor, grad: Tensor, retainGraph: boolean): void
     throw new AutogradError("element 0 of tensors does not require grad and does not have a grad_fn");
   }
   const pass = ++passes;
-  noGrad(() => {
+  arenaScope(() => noGrad(() => {
     countDependencies(start, pass);
     start._grad = grad;
     const ready: Node[] = [start];
@@ -39,7 +46,7 @@ export function backward(root: Tensor, grad: Tensor, retainGraph: boolean): void
       // After an error, drop partial sums so they cannot leak into a later pass.
       for (const node of ready) node._grad = null;
     }
-  });
+  }));
 }
 
 function countDependencies(start: Node, pass: number): void {
