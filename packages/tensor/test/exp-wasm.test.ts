@@ -81,6 +81,39 @@ describe("wasm SIMD float32 exp (issue 6: <= 2 ulp)", () => {
   });
 });
 
+describe("wasm SIMD float32 tanh (f64x2 lanes: <= 1 ulp)", () => {
+  /** The kernel's tanh of `xs` (through the copy path; the arena path runs the same code). */
+  function worstTanh(xs: Float32Array): { ulps: number; at: number } {
+    const got = new Float32Array(xs.length);
+    expect(kernel().unary("tanh", got, 0, xs, 0, xs.length)).toBe(true);
+    let result = { ulps: 0, at: NaN };
+    for (let i = 0; i < xs.length; i++) {
+      const d = ulps(got[i], Math.fround(Math.tanh(xs[i])));
+      if (!(d <= result.ulps)) result = { ulps: d, at: xs[i] };
+    }
+    return result;
+  }
+
+  it("is within 1 ulp on 400k random float32 in [-12, 12] and on every float32 near the series' switch", () => {
+    const xs = new Float32Array(400_003);
+    new Generator(12).fillUniform(xs, -12, 12);
+    expect(worstTanh(xs).ulps).toBeLessThanOrEqual(1);
+    const near: number[] = [];
+    for (let x = 0.0155; x <= 0.0157; x += 1e-9) near.push(x, -x);
+    for (let x = 1e-30; x < 1; x *= 1.001) near.push(x, -x);
+    const r = worstTanh(new Float32Array(near));
+    expect(r.ulps, `worst at ${r.at}`).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the sign of zero, saturates, and passes NaN", () => {
+    const xs = new Float32Array([0, -0, Infinity, -Infinity, NaN, 10, -10, 1e3, 1e-45, -1e-45]);
+    const got = new Float32Array(xs.length);
+    expect(kernel().unary("tanh", got, 0, xs, 0, xs.length)).toBe(true);
+    expect(Array.from(got)).toEqual([0, -0, 1, -1, NaN, 1, -1, 1, 1e-45, -1e-45].map(Math.fround));
+    expect(Object.is(got[1], -0)).toBe(true);
+  });
+});
+
 describe("exp dispatch", () => {
   afterEach(() => vi.restoreAllMocks());
 

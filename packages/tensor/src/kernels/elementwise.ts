@@ -87,7 +87,7 @@ export const neg: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = -x; }
 };
 // float32 outputs use float32-accurate versions, within 1 ulp and several times faster than
-// Math.exp / Math.tanh: exp over long contiguous rows runs in WebAssembly SIMD
+// Math.exp / Math.tanh: exp and tanh over long contiguous rows run in WebAssembly SIMD
 // (wasm/elementwise.wat), otherwise math/fast-float32.ts in double.
 export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
@@ -118,6 +118,10 @@ export const sign: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
+    // Long rows: WebAssembly SIMD (f64x2 lanes), in place on the arena or through copies.
+    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array) {
+      if (arenaKernels()?.unary("tanh", out, io, a, ia, n) || wasmElementwise()?.unary("tanh", out, io, a, ia, n)) return;
+    }
     for (let i = 0; i < n; i++) out[io + i] = tanhForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
     for (let i = 0; i < n; i++, io += so, ia += sa) out[io] = tanhForFloat32(a[ia]);
