@@ -63,14 +63,14 @@ describe("arena kernels match the JS kernels bit for bit", () => {
     });
   }
 
-  for (const op of ["exp", "tanh", "relu"] as const) {
+  for (const op of ["exp", "tanh", "sigmoid", "relu"] as const) {
     it(op, () => {
       for (const [n, at] of ROWS) {
         const xs = awkward(n, 10 * n);
         const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, n + 6);
         expect(kernels().unary(op, out, 2, a, at, n)).toBe(true);
         const expected = new Float32Array(n);
-        // relu: the JS bit kernel; exp, tanh: the copy-in/copy-out wasm path (their accuracy is exp-wasm.test.ts's)
+        // relu: the JS bit kernel; exp, tanh, sigmoid: the copy-in/copy-out wasm path (their accuracy is exp-wasm.test.ts's)
         if (op === "relu") k.relu(expected, 0, 1, xs, 0, 1, n);
         else expect(wasmElementwise()?.unary(op, expected, 0, xs, 0, n)).toBe(true);
         sameBits(out.subarray(2, 2 + n), expected);
@@ -96,7 +96,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
 });
 
 describe("tensor ops take the arena path and agree with plain storage", () => {
-  it("add, sub, mul, div, exp, tanh, relu on large tensors", () => {
+  it("add, sub, mul, div, exp, tanh, sigmoid, relu on large tensors", () => {
     const shape = [1025, 257];
     const a = randn(shape), b = randn(shape);
     expect(arena()?.holds(a.storage)).toBe(true);
@@ -107,7 +107,13 @@ describe("tensor ops take the arena path and agree with plain storage", () => {
       sameBits(a[op](b).storage as Float32Array, pa[op](pb).storage as Float32Array);
     }
     sameBits(a.exp().storage as Float32Array, pa.exp().storage as Float32Array);
-    sameBits(a.tanh().storage as Float32Array, pa.tanh().storage as Float32Array);
+    // tanh and sigmoid: wasm on the arena (within 1 ulp), the JS loop on plain storage; the
+    // arena's are the kernel's bits (checked above), so compare with the kernel through copies
+    for (const op of ["tanh", "sigmoid"] as const) {
+      const viaKernel = new Float32Array(a.numel);
+      expect(wasmElementwise()?.unary(op, viaKernel, 0, pa.storage as Float32Array, 0, a.numel)).toBe(true);
+      sameBits(a[op]().storage as Float32Array, viaKernel);
+    }
     sameBits(a.relu().storage as Float32Array, pa.relu().storage as Float32Array);
     // a broadcast bias and a transposed operand go by the odometer, partly on the JS loop
     const bias = tensor(Array.from({ length: 257 }, (_, i) => i / 7));
@@ -119,7 +125,7 @@ describe("long rows are split with the worker thread", () => {
   it("the same bits on two threads as on one, for every kernel", () => {
     const shape = [(1 << 21) + 7]; // past the split threshold of the memory-bound kernels
     const a = randn(shape), b = randn(shape);
-    const all = () => [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.relu()].map((t) => Float32Array.from(t.storage));
+    const all = () => [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu()].map((t) => Float32Array.from(t.storage));
     const two = all();
     expect(matmulWorkerRunning()).toBe(true);
     setMatmulThreads(1);

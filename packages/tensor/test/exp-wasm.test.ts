@@ -81,18 +81,33 @@ describe("wasm SIMD float32 exp (issue 6: <= 2 ulp)", () => {
   });
 });
 
-describe("wasm SIMD float32 tanh (f64x2 lanes: <= 1 ulp)", () => {
-  /** The kernel's tanh of `xs` (through the copy path; the arena path runs the same code). */
-  function worstTanh(xs: Float32Array): { ulps: number; at: number } {
+describe("wasm SIMD float32 tanh and sigmoid (f64x2 lanes: <= 1 ulp)", () => {
+  const sigmoidRef = (x: number) => 1 / (1 + Math.exp(-x));
+
+  /** The kernel's op of `xs` (through the copy path; the arena path runs the same code). */
+  function worstOf(op: "tanh" | "sigmoid", xs: Float32Array): { ulps: number; at: number } {
     const got = new Float32Array(xs.length);
-    expect(kernel().unary("tanh", got, 0, xs, 0, xs.length)).toBe(true);
+    expect(kernel().unary(op, got, 0, xs, 0, xs.length)).toBe(true);
+    const ref = op === "tanh" ? Math.tanh : sigmoidRef;
     let result = { ulps: 0, at: NaN };
     for (let i = 0; i < xs.length; i++) {
-      const d = ulps(got[i], Math.fround(Math.tanh(xs[i])));
+      const d = ulps(got[i], Math.fround(ref(xs[i])));
       if (!(d <= result.ulps)) result = { ulps: d, at: xs[i] };
     }
     return result;
   }
+  const worstTanh = (xs: Float32Array) => worstOf("tanh", xs);
+
+  it("sigmoid is within 1 ulp on 400k random float32 in [-110, 30], subnormal results included", () => {
+    const xs = new Float32Array(400_003);
+    new Generator(13).fillUniform(xs, -110, 30);
+    const r = worstOf("sigmoid", xs);
+    expect(r.ulps, `worst at ${r.at}`).toBeLessThanOrEqual(1);
+    const edge = new Float32Array([0, -0, Infinity, -Infinity, NaN, 200, -200, 1e-30]);
+    const got = new Float32Array(edge.length);
+    expect(kernel().unary("sigmoid", got, 0, edge, 0, edge.length)).toBe(true);
+    expect(Array.from(got)).toEqual([0.5, 0.5, 1, 0, NaN, 1, 0, 0.5]);
+  });
 
   it("is within 1 ulp on 400k random float32 in [-12, 12] and on every float32 near the series' switch", () => {
     const xs = new Float32Array(400_003);

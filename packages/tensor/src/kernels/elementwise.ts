@@ -118,10 +118,8 @@ export const sign: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
-    // Long rows: WebAssembly SIMD (f64x2 lanes), in place on the arena or through copies.
-    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array) {
-      if (arenaKernels()?.unary("tanh", out, io, a, ia, n) || wasmElementwise()?.unary("tanh", out, io, a, ia, n)) return;
-    }
+    // Long rows in the arena: WebAssembly SIMD (f64x2 lanes, within 1 ulp), in place.
+    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.unary("tanh", out, io, a, ia, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = tanhForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
     for (let i = 0; i < n; i++, io += so, ia += sa) out[io] = tanhForFloat32(a[ia]);
@@ -131,6 +129,8 @@ export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 // 1/(1+e^-x) saturates to 0 or 1 for large |x|, never NaN.
 export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  // Long float32 rows in the arena: WebAssembly SIMD (f64x2 lanes, within 1 ulp), in place.
+  if (n >= WASM_MIN_ELEMENTS && so === 1 && sa === 1 && arenaKernels()?.unary("sigmoid", out, io, a, ia, n)) return;
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 1 / (1 + Math.exp(-x)); }
 };
 // NaN stays NaN, as torch's relu.

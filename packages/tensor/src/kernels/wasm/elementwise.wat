@@ -1,5 +1,5 @@
-;; float32 elementwise kernels with WebAssembly SIMD128 (f32x4): exp, tanh, add/sub/mul/div,
-;; relu, and the fused RMSprop update.
+;; float32 elementwise kernels with WebAssembly SIMD128 (f32x4): exp, tanh, sigmoid,
+;; add/sub/mul/div, relu, and the fused RMSprop update.
 ;;
 ;; Compiled by `pnpm build:wasm` (packages/tensor/scripts/build-wasm.ts) twice: as written here,
 ;; with a memory of its own (elementwise-wasm.ts; the JS side copies data in and out: only exp
@@ -84,25 +84,21 @@
       (local.set $count (i32.sub (local.get $count) (i32.const 4)))
       (br $vectors))))
 
-  ;; dst[i] = tanh(src[i]) for i < count (dst may be src), float32 to within 1 ulp. Two floats
-  ;; at a time, in f64x2 lanes (float32 would lose bits to cancellation): with a = |x|,
-  ;;   tanh a = (e - 1) / (e + 1),  e = e^(2a) = 2^n e^r,  n = round(2a / ln2),  |r| <= ln2/2,
-  ;; e^r by its Taylor polynomial to r^8 (relative error < 3e-10, 0.005 float32 ulp);
-  ;; below a = 2^-6 the series a - a^3/3 + 2a^5/15 - 17a^7/315 instead (e - 1 would cancel);
-  ;; a is clamped to 10 first (tanh 10 is 1 in float32). The sign of x is put back last, so
-  ;; -0 stays -0; NaN passes the clamp (f64x2.min propagates it) and stays NaN.
-  (func $tanh2 (param $x v128) (result v128)
-    (local $a v128) (local $n v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $p v128) (local $e v128)
-    (local $a2 v128) (local $small v128)
-    (local.set $a (f64x2.min (f64x2.abs (local.get $x)) (v128.const f64x2 10 10)))
-    ;; n = round(2a * log2(e)); r = 2a - n ln2 (ln2 in two parts: n * LN2_HI is exact)
-    (local.set $n (f64x2.nearest (f64x2.mul (local.get $a) (v128.const f64x2 0x1.71547652b82fep+1 0x1.71547652b82fep+1))))
+;; ---------------------------------------------------------------- tanh and sigmoid
+  ;; Both are computed in f64x2 lanes (float32 arithmetic would lose bits to cancellation)
+  ;; from e^y below, then rounded once to float32: within 1 ulp of the correctly rounded result.
+
+  ;; e^y for y in [-104, 20], 2 lanes: e^y = 2^n e^r, n = round(y / ln2), |r| <= ln2/2 (ln2 in
+  ;; two parts: n * LN2_HI is exact), e^r by its Taylor polynomial to r^8 (relative error
+  ;; < 3e-10, 0.005 float32 ulp) in Estrin's scheme (a dependency chain of 5 operations
+  ;; instead of Horner's 16), 2^n built from its exponent bits (-150 <= n <= 29).
+  (func $expf64x2 (param $y v128) (result v128)
+    (local $n v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $p v128)
+    (local.set $n (f64x2.nearest (f64x2.mul (local.get $y) (v128.const f64x2 0x1.71547652b82fep+0 0x1.71547652b82fep+0))))
     (local.set $r
       (f64x2.sub
-        (f64x2.sub (f64x2.add (local.get $a) (local.get $a)) (f64x2.mul (local.get $n) (v128.const f64x2 0x1.62e42fee00000p-1 0x1.62e42fee00000p-1)))
+        (f64x2.sub (local.get $y) (f64x2.mul (local.get $n) (v128.const f64x2 0x1.62e42fee00000p-1 0x1.62e42fee00000p-1)))
         (f64x2.mul (local.get $n) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
-    ;; e^r = 1 + r + r^2/2! + ... + r^8/8!, by Estrin's scheme (independent pairs, then powers
-    ;; of r^2: a dependency chain of 5 operations instead of Horner's 16)
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
     (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
     (local.set $p
@@ -116,14 +112,21 @@
               (f64x2.add (v128.const f64x2 0x1.5555555555555p-5 0x1.5555555555555p-5) (f64x2.mul (local.get $r) (v128.const f64x2 0x1.1111111111111p-7 0x1.1111111111111p-7)))
               (f64x2.mul (local.get $r2) (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10) (f64x2.mul (local.get $r) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13)))))
             (f64x2.mul (local.get $r4) (v128.const f64x2 0x1.a01a01a01a01ap-16 0x1.a01a01a01a01ap-16))))))
-    ;; e = p * 2^n, 2^n built from its exponent bits (0 <= n <= 29); tanh a = (e - 1) / (e + 1)
-    (local.set $e
-      (f64x2.mul (local.get $p)
-        (i64x2.shl
-          (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n))) (v128.const i64x2 1023 1023))
-          (i32.const 52))))
+    (f64x2.mul (local.get $p)
+      (i64x2.shl
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n))) (v128.const i64x2 1023 1023))
+        (i32.const 52))))
+
+  ;; tanh, 2 lanes: with a = min(|x|, 10) (tanh 10 is 1 in float32), (e - 1) / (e + 1) with
+  ;; e = e^(2a); below a = 2^-6 the series a - a^3/3 + 2a^5/15 - 17a^7/315 instead (e - 1
+  ;; would cancel). The sign of x is put back last, so -0 stays -0; NaN passes the clamp
+  ;; (f64x2.min propagates it) and stays NaN.
+  (func $tanh2 (param $x v128) (result v128)
+    (local $a v128) (local $e v128) (local $a2 v128) (local $p v128) (local $small v128)
+    (local.set $a (f64x2.min (f64x2.abs (local.get $x)) (v128.const f64x2 10 10)))
+    (local.set $e (call $expf64x2 (f64x2.add (local.get $a) (local.get $a))))
     (local.set $e (f64x2.div (f64x2.sub (local.get $e) (v128.const f64x2 1 1)) (f64x2.add (local.get $e) (v128.const f64x2 1 1))))
-    ;; small a: the series instead (rare in data, so only when a lane needs it)
+    ;; small a: the series (rare in data, so only when a lane needs it)
     (local.set $small (f64x2.lt (local.get $a) (v128.const f64x2 0x1p-6 0x1p-6)))
     (if (v128.any_true (local.get $small))
       (then
@@ -132,12 +135,23 @@
         (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $a2)) (v128.const f64x2 -0x1.5555555555555p-2 -0x1.5555555555555p-2)))
         (local.set $p (f64x2.add (local.get $a) (f64x2.mul (f64x2.mul (local.get $p) (local.get $a2)) (local.get $a))))
         (local.set $e (v128.bitselect (local.get $p) (local.get $e) (local.get $small)))))
-    ;; the sign of x
     (v128.bitselect (local.get $x) (local.get $e) (v128.const i64x2 0x8000000000000000 0x8000000000000000)))
 
+  ;; sigmoid, 2 lanes: with e = e^-a, a = min(|x|, 104) (below, float32 gives 0 or 1 anyway),
+  ;; 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0: no cancellation on either side.
+  ;; NaN stays NaN.
+  (func $sigmoid2 (param $x v128) (result v128)
+    (local $e v128) (local $s v128)
+    (local.set $e (call $expf64x2 (f64x2.neg (f64x2.min (f64x2.abs (local.get $x)) (v128.const f64x2 104 104)))))
+    (local.set $s (f64x2.div (v128.const f64x2 1 1) (f64x2.add (v128.const f64x2 1 1) (local.get $e))))
+    (v128.bitselect (f64x2.mul (local.get $e) (local.get $s)) (local.get $s) (f64x2.lt (local.get $x) (v128.const f64x2 0 0))))
+
+  ;; dst[i] = tanh(src[i]) / sigmoid(src[i]) for i < count (dst may be src): four floats an
+  ;; iteration, as two f64x2 halves, back into one f32x4; the last 1-3 through one partial
+  ;; vector. (The two loops differ only in the function they call: passing it through a
+  ;; table with call_indirect costs 25% more, since V8 inlines no wasm calls.)
   (func (export "tanh") (param $src i32) (param $dst i32) (param $count i32)
     (local $end i32) (local $v v128)
-    ;; four floats an iteration: two calls on two f64x2 halves, back into one f32x4
     (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
     (block $done (loop $quads
       (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
@@ -145,8 +159,7 @@
       (v128.store (local.get $dst)
         (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
           (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4 (local.get $v))))
-          (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4
-            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+          (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $quads)))
@@ -156,8 +169,29 @@
     (call $storePartial (local.get $dst)
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
         (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4 (local.get $v))))
-        (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
+        (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
+      (local.get $count)))
+
+  (func (export "sigmoid") (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $quads
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $v (v128.load (local.get $src)))
+      (v128.store (local.get $dst)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (call $sigmoid2 (f64x2.promote_low_f32x4 (local.get $v))))
+          (f32x4.demote_f64x2_zero (call $sigmoid2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $quads)))
+    (local.set $count (i32.and (local.get $count) (i32.const 3)))
+    (if (i32.eqz (local.get $count)) (then (return)))
+    (local.set $v (call $loadPartial (local.get $src) (local.get $count)))
+    (call $storePartial (local.get $dst)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (call $sigmoid2 (f64x2.promote_low_f32x4 (local.get $v))))
+        (f32x4.demote_f64x2_zero (call $sigmoid2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
       (local.get $count)))
 
   ;; out[i] = a[i] + b[i] for i < count (out may be a or b).

@@ -9,7 +9,7 @@ import { kernelHelper, type Job, type WorkerHelper } from "./threads";
  *  - `arenaKernels()`: the module over the arena's memory. Tensors whose storage is in the
  *    arena are computed where they lie; each method returns false (having done nothing) when
  *    an operand is elsewhere, and the caller runs its JS loop.
- *  - `wasmElementwise()`: the module with a memory of its own, for exp, tanh and RMSprop on storage outside the
+ *  - `wasmElementwise()`: the module with a memory of its own, for exp and RMSprop on storage outside the
  *    arena: copy the input in, run the kernel, copy the result out. That memory grows to the
  *    largest chunk seen and is reused (it never shrinks).
  */
@@ -19,6 +19,7 @@ export interface ElementwiseExports {
   readonly memory: WebAssembly.Memory;
   readonly exp: (src: number, dst: number, count: number) => void;
   readonly tanh: (src: number, dst: number, count: number) => void;
+  readonly sigmoid: (src: number, dst: number, count: number) => void;
   readonly relu: (src: number, dst: number, count: number) => void;
   readonly add: BinaryExport;
   readonly sub: BinaryExport;
@@ -29,14 +30,14 @@ export interface ElementwiseExports {
 
 type BinaryExport = (a: number, b: number, out: number, count: number) => void;
 export type BinaryOp = "add" | "sub" | "mul" | "div";
-export type UnaryOp = "exp" | "tanh" | "relu";
+export type UnaryOp = "exp" | "tanh" | "sigmoid" | "relu";
 
 /**
  * Rows at least this long are split in two: the first half here, the second on the worker
  * thread (threads.ts), both on the arena at once. Every element is computed by the same kernel
  * either way, so the results are the same bits. Waking the worker costs ~50 us when it sleeps
  * (it does, after 0.5 ms idle), so the split pays off where the work is long:
- *  - exp, tanh and the RMSprop update are compute-bound: from 2^17 floats (1e6: exp 1.9 -> 1.0 ms,
+ *  - exp, tanh, sigmoid and the RMSprop update are compute-bound: from 2^17 floats (1e6: exp 1.9 -> 1.0 ms,
  *    RMSprop 0.82 -> 0.45 ms);
  *  - add/sub/mul/div and relu are memory-bound (1e6: 0.1 ms in cache, 0.3-0.4 ms from DRAM,
  *    where one core already takes most of this machine's bandwidth): from 2^21 floats only.
@@ -147,10 +148,11 @@ export class WasmElementwise {
 
   /**
    * out[io ..+ n] = op(a[ia ..+ n]) in float32 (exp: within 2 ulp of the correctly rounded
-   * result; tanh: within 1). Returns false (having written nothing) if the memory could not
-   * be grown.
+   * result; tanh, sigmoid: within 1). Returns false (having written nothing) if the memory
+   * could not be grown. (Only exp is used this way: for tanh and sigmoid the copies cost what
+   * the kernel saves over the JS loop; tests use it to check the kernels on any values.)
    */
-  unary(op: "exp" | "tanh", out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
+  unary(op: "exp" | "tanh" | "sigmoid", out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
     const chunk = Math.min(n, CHUNK_FLOATS);
     if (!this.reserve(4 * chunk)) return false;
     const heap = this.heap, run = this.wasm[op];
@@ -231,7 +233,7 @@ export function simdRmspropF32(
   return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
-const KERNELS = ["exp", "tanh", "relu", "add", "sub", "mul", "div", "rmsprop"] as const;
+const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "rmsprop"] as const;
 
 function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
   return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");
