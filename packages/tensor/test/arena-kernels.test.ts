@@ -5,6 +5,7 @@ import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
 import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
 import * as k from "../src/kernels/elementwise";
+import { reduceInto } from "../src/kernels/reduce";
 import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
 
 /**
@@ -46,6 +47,11 @@ const sameBits = (a: Float32Array, b: Float32Array) => {
   }
 };
 
+/** reduce.ts's JS sum of a plain array (one row into one slot), for comparison. */
+function sumRowOf(acc: Float64Array, xs: Float32Array): void {
+  reduceInto("sum", acc, [0], { storage: xs, shape: [xs.length], strides: [1], offset: 0 });
+}
+
 const ROWS: readonly (readonly [number, number])[] = [[1, 0], [3, 1], [4, 0], [5, 2], [127, 3], [128, 0], [1001, 1], [4099, 2]];
 
 describe("arena kernels match the JS kernels bit for bit", () => {
@@ -78,6 +84,18 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       }
     });
   }
+
+  it("sum: the same float64 as the JS kernel's eight sums, at every length and offset", () => {
+    for (const [n, at] of [...ROWS, [4103, 1] as const, [8, 0] as const, [15, 3] as const]) {
+      const xs = awkward(n, 3 * n).map((v) => (Number.isFinite(v) ? v : 1)); // a NaN/Inf would hide the rounding
+      const a = inArena(xs, at);
+      const got = kernels().sum(a, at, n);
+      const acc = new Float64Array(1);
+      sumRowOf(acc, xs);
+      expect(got === null ? NaN : got).toBe(acc[0]);
+    }
+    expect(kernels().sum(new Float32Array(8), 0, 8)).toBeNull();
+  });
 
   it("in place (out is an input)", () => {
     const xs = awkward(999, 5), a = inArena(xs, 0);

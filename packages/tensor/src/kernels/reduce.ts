@@ -1,3 +1,4 @@
+import { WASM_MIN_ELEMENTS, arenaKernels } from "./wasm/simd-elementwise";
 import type { TypedArray } from "../dtype";
 import { forEachRow, type View } from "./iterate";
 
@@ -21,6 +22,12 @@ type AccRow = (acc: Float64Array, io: number, so: number, a: TypedArray, ia: num
 
 const sumRow: AccRow = (acc, io, so, a, ia, sa, n) => {
   if (so === 0 && sa === 1) {
+    // Long float32 runs in the arena: the same sums in WebAssembly SIMD (f64x2 lanes).
+    const simd = n >= WASM_MIN_ELEMENTS ? arenaKernels()?.sum(a, ia, n) : null;
+    if (simd != null) {
+      acc[io] += simd;
+      return;
+    }
     // A contiguous run into one slot: eight independent float64 sums keep the CPU's
     // adders busy (a single chain waits on each add); still far more exact than float32.
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;

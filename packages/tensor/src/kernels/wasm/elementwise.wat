@@ -1,5 +1,5 @@
 ;; float32 elementwise kernels with WebAssembly SIMD128 (f32x4): exp, tanh, sigmoid,
-;; add/sub/mul/div, relu, and the fused RMSprop update.
+;; add/sub/mul/div, relu, a float64 sum, and the fused RMSprop update.
 ;;
 ;; Compiled by `pnpm build:wasm` (packages/tensor/scripts/build-wasm.ts) twice: as written here,
 ;; with a memory of its own (elementwise-wasm.ts; the JS side copies data in and out: only exp
@@ -291,6 +291,40 @@
     (local.set $v (call $loadPartial (local.get $src) (local.get $count)))
     (call $storePartial (local.get $dst)
       (v128.andnot (local.get $v) (f32x4.le (local.get $v) (v128.const f32x4 0 0 0 0))) (local.get $count)))
+
+  ;; ---------------------------------------------------------------- sum
+  ;; The sum of `count` floats at `at`, in float64, bit for bit as the JS kernel
+  ;; (kernels/reduce.ts's sumRow): eight float64 sums s0..s7, s_k taking elements 8j + k (here
+  ;; four f64x2 lanes pairs), the 0-7 left added to s0, then ((s0+s1) + (s2+s3)) +
+  ;; ((s4+s5) + (s6+s7)). The same additions in the same order, so the same result.
+  (func (export "sum") (param $at i32) (param $count i32) (result f64)
+    (local $end i32) (local $v v128) (local $w v128)
+    (local $s01 v128) (local $s23 v128) (local $s45 v128) (local $s67 v128) (local $s0 f64)
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $count) (i32.const -8)) (i32.const 2))))
+    (block $done (loop $eights
+      (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+      (local.set $v (v128.load (local.get $at)))
+      (local.set $w (v128.load offset=16 (local.get $at)))
+      (local.set $s01 (f64x2.add (local.get $s01) (f64x2.promote_low_f32x4 (local.get $v))))
+      (local.set $s23 (f64x2.add (local.get $s23) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+      (local.set $s45 (f64x2.add (local.get $s45) (f64x2.promote_low_f32x4 (local.get $w))))
+      (local.set $s67 (f64x2.add (local.get $s67) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w)))))
+      (local.set $at (i32.add (local.get $at) (i32.const 32)))
+      (br $eights)))
+    (local.set $s0 (f64x2.extract_lane 0 (local.get $s01)))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $count) (i32.const 7)) (i32.const 2))))
+    (block $done (loop $floats
+      (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+      (local.set $s0 (f64.add (local.get $s0) (f64.promote_f32 (f32.load (local.get $at)))))
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
+      (br $floats)))
+    (f64.add
+      (f64.add
+        (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $s01)))
+        (f64.add (f64x2.extract_lane 0 (local.get $s23)) (f64x2.extract_lane 1 (local.get $s23))))
+      (f64.add
+        (f64.add (f64x2.extract_lane 0 (local.get $s45)) (f64x2.extract_lane 1 (local.get $s45)))
+        (f64.add (f64x2.extract_lane 0 (local.get $s67)) (f64x2.extract_lane 1 (local.get $s67))))))
 
   ;; ---------------------------------------------------------------- RMSprop
   ;; One step of torch's RMSprop with the default options (no momentum, centering, weight

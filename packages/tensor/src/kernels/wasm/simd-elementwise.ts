@@ -25,6 +25,7 @@ export interface ElementwiseExports {
   readonly sub: BinaryExport;
   readonly mul: BinaryExport;
   readonly div: BinaryExport;
+  readonly sum: (at: number, count: number) => number;
   readonly rmsprop: (p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number) => number;
 }
 
@@ -102,6 +103,11 @@ export class ArenaKernels {
     this.wasm.rmsprop(P, G, V, h, A, W, EPS, NLR);
     joined(helper, "rmsprop");
     return true;
+  }
+
+  /** The float64 sum of a[ia ..+ n], bit for bit as reduce.ts's sumRow; null unless a is float32 in the arena. */
+  sum(a: ArrayBufferView, ia: number, n: number): number | null {
+    return this.holdsF32(a) ? this.wasm.sum(a.byteOffset + 4 * ia, n) : null;
   }
 
   private holdsF32(x: ArrayBufferView): boolean {
@@ -233,7 +239,7 @@ export function simdRmspropF32(
   return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
-const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "rmsprop"] as const;
+const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "sum", "rmsprop"] as const;
 
 function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
   return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");
