@@ -32,8 +32,8 @@ export function allocate(dtype: DType, length: number, zero = true): TypedArray 
 
 /**
  * Which storage goes to the arena: from 1 MiB always (there a fresh typed array costs the
- * most, in page faults, and the wasm kernels gain the most); from 16 KiB inside tidy(), whose
- * end frees blocks for reuse at once. Outside tidy, blocks come back only through the garbage
+ * most, in page faults, and the wasm kernels gain the most); from 16 KiB inside tidy() or a
+ * backward pass, whose end frees blocks for reuse at once. Outside tidy, blocks come back only through the garbage
  * collector, between tasks, so the many mid-sized tensors of a synchronous training loop stay
  * with ordinary typed arrays, whose memory V8 and malloc recycle sooner.
  */
