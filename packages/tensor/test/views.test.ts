@@ -87,3 +87,29 @@ describe("matmul propagates NaN from 0 * inf on every path, as torch", () => {
     expect(Number.isNaN(a.matmul(b).toTypedArray()[0])).toBe(true);
   });
 });
+
+describe("in-place writes and memory overlap (torch's checks)", () => {
+  it("refuses an input that partly overlaps the written-to view", () => {
+    const x = arange(0, 8).float();
+    expect(() => x.narrow(0, 1, 7).add_(x.narrow(0, 0, 7))).toThrow(/some elements of the input tensor and the written-to tensor/);
+    expect(() => x.narrow(0, 1, 7).copy_(x.narrow(0, 0, 7))).toThrow(/single memory location/);
+    const m = arange(0, 6).float().reshape([2, 3]);
+    expect(() => m.add_(m.select(0, 0))).toThrow(/clone\(\) the tensor/);
+    expect(x.toArray()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // nothing was written
+  });
+
+  it("refuses writing into an expanded view", () => {
+    const x = tensor([1, 2, 3]);
+    expect(() => x.expand([2, 3]).add_(1)).toThrow(/more than one element of the written-to tensor/);
+    expect(() => x.expand([2, 3]).fill_(0)).toThrow(/more than one element/);
+  });
+
+  it("allows the same view (x.add_(x), a detached alias) and disjoint parts of one storage", () => {
+    const x = tensor([1, 2, 3, 4]);
+    x.add_(x);
+    x.mul_(x.detach());
+    expect(x.toArray()).toEqual([4, 16, 36, 64]);
+    x.narrow(0, 0, 2).add_(x.narrow(0, 2, 2));
+    expect(x.toArray()).toEqual([40, 80, 36, 64]);
+  });
+});

@@ -1,6 +1,6 @@
 import { isGradEnabled } from "../autograd/grad-mode";
 import { isFloating, promoteTypes, promoteWithScalar } from "../dtype";
-import { AutogradError, DTypeError, ShapeError, fmtShape } from "../errors";
+import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor } from "../tensor";
@@ -37,6 +37,47 @@ function recording(op: string, self: Tensor, ...others: readonly Tensor[]): bool
     );
   }
   return true;
+}
+
+/**
+ * torch's memory-overlap checks before an in-place write into self: self must not have two
+ * elements in one storage slot (an expanded view), and an input over the same storage must
+ * be either exactly self's layout or apart from it. Otherwise the result would depend on
+ * the order the kernel visits elements in (the JS loop and the SIMD kernels differ), so
+ * torch refuses, and so does minigrad, with torch's messages.
+ */
+function checkOverlap(op: string, self: Tensor, ...inputs: readonly Tensor[]): void {
+  if (self.shape.some((size, d) => size > 1 && self.strides[d] === 0)) {
+    throw new TensorError(
+      `${op}: unsupported operation: more than one element of the written-to tensor refers to a single memory ` +
+        "location. Please clone() the tensor before performing the operation.",
+    );
+  }
+  for (const t of inputs) {
+    if (t.storage !== self.storage || t.numel === 0 || self.numel === 0) continue;
+    const same = t.offset === self.offset && sameShape(t.shape, self.shape) && sameShape(t.strides, self.strides);
+    if (!same && rangesOverlap(self, t)) {
+      throw new TensorError(
+        `${op}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a ` +
+          "single memory location. Please clone() the tensor before performing the operation.",
+      );
+    }
+  }
+}
+
+/** Do the storage ranges two views span intersect? */
+function rangesOverlap(a: Tensor, b: Tensor): boolean {
+  const span = (t: Tensor): [number, number] => {
+    let lo = t.offset, hi = t.offset;
+    t.shape.forEach((size, d) => {
+      const reach = (size - 1) * t.strides[d];
+      if (reach < 0) lo += reach;
+      else hi += reach;
+    });
+    return [lo, hi];
+  };
+  const [alo, ahi] = span(a), [blo, bhi] = span(b);
+  return alo <= bhi && blo <= ahi;
 }
 
 /** Write `result` (computed out of place) into self and take over its graph node. */
@@ -78,6 +119,7 @@ export function binary_<T extends Tensor>(self: T, op: Binary, other: Tensor | n
     commit(self, ew[op](clone(self), y));
     return self;
   }
+  checkOverlap(name, self, y);
   k.mapBinary(k[op], self, self, y);
   self._version.value++;
   return self;
@@ -89,6 +131,7 @@ export function unary_<T extends Tensor>(self: T, op: "sqrt"): T {
     commit(self, ew[op](clone(self)));
     return self;
   }
+  checkOverlap(`${op}_`, self);
   k.mapUnary(k[op], self, self);
   self._version.value++;
   return self;
@@ -99,6 +142,7 @@ export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: num
     commit(self, ew.clamp(clone(self), min, max));
     return self;
   }
+  checkOverlap("clamp_", self);
   const result = ew.clamp(self.detach(), min, max);
   copyInto(self, result);
   self._version.value++;
@@ -121,6 +165,7 @@ export function fill_<T extends Tensor>(self: T, value: number): T {
     commit(self, ew.where(ew.scalar(1, "bool"), value, clone(self)));
     return self;
   }
+  checkOverlap("fill_", self);
   k.fillView(self, value);
   self._version.value++;
   return self;
@@ -140,6 +185,7 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
     commit(self, ew.where(ew.scalar(1, "bool"), cast(value, self.dtype), clone(self)));
     return self;
   }
+  checkOverlap("copy_", self, value);
   copyInto(self, value);
   self._version.value++;
   return self;
