@@ -94,7 +94,7 @@ export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
     // Long contiguous float32 rows: the WebAssembly SIMD kernel (kernels/wasm/elementwise.wat),
     // in place on arena storage, else through copies into the module's own memory.
     if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array) {
-      if (arenaKernels()?.unary("exp", out, io, a, ia, n) || wasmElementwise()?.exp(out, io, a, ia, n)) return;
+      if (arenaKernels()?.unary("exp", out, io, a, ia, n) || wasmElementwise()?.unary("exp", out, io, a, ia, n)) return;
     }
     // Unit stride kept separate: with the inlined exp, stepping three indices spills registers.
     for (let i = 0; i < n; i++) out[io + i] = expForFloat32(a[ia + i]);

@@ -171,11 +171,6 @@ export class WasmElementwise {
     return true;
   }
 
-  /** out[io ..+ n] = exp(a[ia ..+ n]): `unary("exp", ...)`. */
-  exp(out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
-    return this.unary("exp", out, io, a, ia, n);
-  }
-
   /**
    * ArenaKernels.rmsprop for storage outside the arena: chunks of param, grad and squareAvg
    * are copied in, updated, and param and squareAvg copied back (the same bits as in place).
