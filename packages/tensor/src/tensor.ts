@@ -293,6 +293,8 @@ export class Tensor {
 
   /** torch.matmul: dot (1-D, 1-D), matrix products, batched with broadcast batch dims. */
   matmul(other: Tensor): Tensor { return mm.matmul(this, other); }
+  /** torch.addmm (beta = alpha = 1): this + mat1 @ mat2, this broadcast to the product's shape. */
+  addmm(mat1: Tensor, mat2: Tensor): Tensor { return mm.addmm(this, mat1, mat2); }
 
   // ---------------------------------------------------------------- reductions
 

@@ -10,6 +10,13 @@ export interface Matrix {
   readonly colStride: number;
 }
 
+/** A 1-D operand of n elements: element j at `offset + j*stride`. */
+export interface Vector {
+  readonly data: TypedArray;
+  readonly offset: number;
+  readonly stride: number;
+}
+
 /**
  * Float32 products of at least this many multiply-adds (m*k*n) run in the WebAssembly SIMD
  * kernel (kernels/wasm/); smaller ones, and every float64 product, in `matmulInto` below.
@@ -31,28 +38,41 @@ export const WASM_MIN_MULADDS = 4096;
 export const THREADS_MIN_MULADDS = 2 ** 24;
 
 /**
- * out[m x n] (contiguous, at outOffset) = a[m x k] @ b[k x n], any strides: the wasm kernel
- * when it applies (float32 accumulation, within ~1e-6 relative of the TS kernel's float64),
- * the TS kernel otherwise or where WebAssembly SIMD is unavailable.
+ * out[m x n] (contiguous, at outOffset) = a[m x k] @ b[k x n] (+ bias[n] on every row), any
+ * strides: the wasm kernel when it applies (float32 accumulation, within ~1e-6 relative of
+ * the TS kernel's float64), the TS kernel otherwise or where WebAssembly SIMD is unavailable.
+ * The bias is added to the rounded product, one add per element: torch's addmm with
+ * beta = alpha = 1, and the same bits as the product followed by a separate add.
  */
 export function matmulKernel(
   out: FloatArray, outOffset: number,
   a: Matrix, b: Matrix,
   m: number, k: number, n: number,
   row: Float64Array,
+  bias: Vector | null = null,
 ): void {
   if (
     m * k * n >= WASM_MIN_MULADDS &&
-    out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array
+    out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array &&
+    (bias === null || bias.data instanceof Float32Array)
   ) {
     if (m * k * n >= THREADS_MIN_MULADDS) {
       const threaded = threadedMatmul();
-      if (threaded !== null && threaded.matmul(out, outOffset, a, b, m, k, n)) return;
+      if (threaded !== null && threaded.matmul(out, outOffset, a, b, m, k, n, bias)) return;
     }
     const wasm = wasmMatmul();
-    if (wasm !== null && wasm.matmul(out, outOffset, a, b, m, k, n)) return;
+    if (wasm !== null && wasm.matmul(out, outOffset, a, b, m, k, n, bias)) return;
   }
   matmulInto(out, outOffset, a, b, m, k, n, row);
+  if (bias !== null) addRowInto(out, outOffset, m, n, bias);
+}
+
+/** out[i][j] += bias[j] for the m x n block at outOffset; a typed-array store rounds each sum. */
+function addRowInto(out: FloatArray, outOffset: number, m: number, n: number, bias: Vector): void {
+  const v = bias.data, vo = bias.offset, vs = bias.stride;
+  for (let i = 0, o = outOffset; i < m; i++) {
+    for (let j = 0; j < n; j++, o++) out[o] = out[o] + v[vo + j * vs];
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
 import { record } from "../autograd/record";
-import { promoteTypes, type FloatArray } from "../dtype";
+import { isFloating, promoteTypes, type FloatArray } from "../dtype";
 import { ShapeError, fmtShape } from "../errors";
 import { forEachRow } from "../kernels/iterate";
 import { matmulKernel } from "../kernels/matmul";
 import { broadcastShapes } from "../shape";
 import { Tensor } from "../tensor";
+import { add } from "./elementwise";
 import { cast, expand, squeeze, transpose, unsqueeze } from "./movement";
 
 /**
@@ -59,4 +60,43 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     needs[0] ? bmm(g, transpose(b, -1, -2)) : null,
     needs[1] ? bmm(transpose(a, -1, -2), g) : null,
   ], [a, b]);
+}
+
+/**
+ * torch.addmm with beta = alpha = 1: input + mat1 @ mat2, for mat1 (n, m), mat2 (m, p) and
+ * input broadcastable to (n, p). The input is broadcast once (expand, whose backward sums the
+ * gradient back); when it is then one row repeated (F.linear's bias), the product's kernel
+ * adds it while writing the result: one pass, and the same bits as mm followed by add.
+ */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  if (mat1.ndim !== 2) throw new ShapeError(`addmm: mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
+  if (mat2.ndim !== 2) throw new ShapeError(`addmm: mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
+  const [n, m] = mat1.shape;
+  const [m2, p] = mat2.shape;
+  if (m !== m2) {
+    throw new ShapeError(`addmm: mat1 and mat2 shapes cannot be multiplied (${n}x${m} and ${m2}x${p})`);
+  }
+  const shape = broadcastShapes("addmm", input.shape, [n, p]);
+  if (shape.length !== 2) {
+    throw new ShapeError(`addmm: input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's ${fmtShape([n, p])}`);
+  }
+  const bias = expand(input, [n, p]);
+  const dtype = bias.dtype;
+  if (!isFloating(dtype) || mat1.dtype !== dtype || mat2.dtype !== dtype || (n > 1 && bias.strides[0] !== 0)) {
+    return add(bias, bmm(mat1, mat2)); // a full matrix to add, or dtypes to promote: composed
+  }
+  const out = Tensor.empty([n, p], dtype);
+  matmulKernel(
+    out.storage as FloatArray, 0,
+    { data: mat1.storage, offset: mat1.offset, rowStride: mat1.strides[0], colStride: mat1.strides[1] },
+    { data: mat2.storage, offset: mat2.offset, rowStride: mat2.strides[0], colStride: mat2.strides[1] },
+    n, m, p, new Float64Array(p),
+    { data: bias.storage, offset: bias.offset, stride: bias.strides[1] },
+  );
+  // d/dinput = g (summed back to input's shape by expand), d/dmat1 = g @ mat2^T, d/dmat2 = mat1^T @ g
+  return record(out, "AddmmBackward", [bias, mat1, mat2], (g, [mat1, mat2], needs) => [
+    needs[0] ? g : null,
+    needs[1] ? bmm(g, transpose(mat2, -1, -2)) : null,
+    needs[2] ? bmm(transpose(mat1, -1, -2), g) : null,
+  ], [mat1, mat2]);
 }

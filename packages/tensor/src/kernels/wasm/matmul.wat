@@ -207,6 +207,39 @@
     (v128.store (local.get $c3) (local.get $c30))
     (v128.store offset=16 (local.get $c3) (local.get $c31)))
 
+  ;; Adds the row vector v (n floats at $v) to each of the m rows of the contiguous m x n C at
+  ;; $c: c[i][j] += v[j], one float32 add per element (the same bits as a separate add op).
+  ;; This is the bias of F.linear / torch.addmm, added while C is still in this memory.
+  (func (export "addRow") (param $c i32) (param $m i32) (param $n i32) (param $v i32)
+    (local $row i32) (local $end i32) (local $j i32) (local $vec i32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4))) ;; floats done 4 at a time
+    (local.set $end (i32.add (local.get $c) (i32.mul (local.get $m) (i32.shl (local.get $n) (i32.const 2)))))
+    (local.set $row (local.get $c))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+        (local.set $j (i32.const 0))
+        (block $vecDone
+          (loop $vector
+            (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vec)))
+            (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))
+              (f32x4.add
+                (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+                (v128.load (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vector)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $n)))
+            (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))
+              (f32.add
+                (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+                (f32.load (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
+        (br $rows))))
+
   ;; C (m x n at $c) = packed A (at $ap) @ packed B (at $bp), k >= 1. While it is computed, C has
   ;; (m rounded up to 4) rows of (n rounded up to 8) floats; its memory must hold that many.
   ;;

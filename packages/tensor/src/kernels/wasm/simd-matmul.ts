@@ -1,4 +1,4 @@
-import type { Matrix } from "../matmul";
+import type { Matrix, Vector } from "../matmul";
 import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
 import { decodeBase64, growTo, instantiateSync } from "./load";
 
@@ -14,6 +14,7 @@ export interface MatmulExports {
   readonly memory: WebAssembly.Memory;
   readonly pack: (src: number, lineStride: number, step: number, lines: number, depth: number, width: number, dst: number) => void;
   readonly gemm: (m: number, n: number, k: number, ap: number, bp: number, c: number) => void;
+  readonly addRow: (c: number, m: number, n: number, v: number) => void;
 }
 
 /**
@@ -60,30 +61,38 @@ export class WasmMatmul {
   }
 
   /**
-   * out[outOffset ..+ m*n] = a @ b, row-major; a is m x k, b is k x n, any strides.
-   * Returns false (having written nothing) when the product is empty or too large for wasm memory.
+   * out[outOffset ..+ m*n] = a @ b (+ bias, a row of n added to every row), row-major; a is
+   * m x k, b is k x n, any strides. Returns false (having written nothing) when the product
+   * is empty or too large for wasm memory.
    */
-  matmul(out: Float32Array, outOffset: number, a: Matrix, b: Matrix, m: number, k: number, n: number): boolean {
+  matmul(
+    out: Float32Array, outOffset: number, a: Matrix, b: Matrix, m: number, k: number, n: number,
+    bias: Vector | null = null,
+  ): boolean {
     if (m < 1 || k < 1 || n < 1) return false; // the wasm loops run at least once
     const mPad = roundUp(m, A_PANEL), nPad = roundUp(n, B_PANEL);
-    // Heap layout, in floats, each region 16-byte aligned: A and B as copied, A and B packed, C.
+    // Heap layout, in floats, each region 16-byte aligned: A and B as copied, A and B packed,
+    // the bias row, C.
     const aAt = 0;
     const bAt = aAt + roundUp(stagedSize(a, m, k), 4);
     const apAt = bAt + roundUp(stagedSize(b, k, n), 4);
     const bpAt = apAt + mPad * k;
-    const cAt = bpAt + nPad * k;
+    const biasAt = bpAt + nPad * k;
+    const cAt = biasAt + (bias === null ? 0 : nPad);
     const end = cAt + mPad * nPad;
     if (!this.reserve(4 * end)) return false;
 
     const A = stage(this.heap, a, m, k, aAt, this.stagedA);
     const B = stage(this.heap, b, k, n, bAt, this.stagedB);
-    const { pack, gemm } = this.wasm;
+    if (bias !== null) stageRow(this.heap, bias, n, biasAt);
+    const { pack, gemm, addRow } = this.wasm;
     // A: lines are rows (k floats each); B: lines are columns.
     pack(4 * A.offset, 4 * A.rowStride, 4 * A.colStride, m, k, A_PANEL, 4 * apAt);
     pack(4 * B.offset, 4 * B.colStride, 4 * B.rowStride, n, k, B_PANEL, 4 * bpAt);
     const helper = this.helper;
     if (helper === null || m < SPLIT_MIN_ROWS) {
       gemm(m, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
+      if (bias !== null) addRow(4 * cAt, m, n, 4 * biasAt);
       out.set(this.heap.subarray(cAt, cAt + m * n), outOffset);
       return true;
     }
@@ -96,6 +105,10 @@ export class WasmMatmul {
     helper.start(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
     gemm(m1, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
     if (!helper.finish()) gemm(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
+    if (bias !== null) {
+      addRow(4 * cAt, m1, n, 4 * biasAt);
+      addRow(4 * c2At, m2, n, 4 * biasAt);
+    }
     out.set(this.heap.subarray(cAt, cAt + m1 * n), outOffset);
     out.set(this.heap.subarray(c2At, c2At + m2 * n), outOffset + m1 * n);
     return true;
@@ -160,6 +173,15 @@ function stage(heap: Float32Array, x: Matrix, rows: number, cols: number, at: nu
   return into;
 }
 
+/** Copy n elements of a strided row into heap[at ..] as contiguous floats. */
+function stageRow(heap: Float32Array, v: Vector, n: number, at: number): void {
+  if (v.stride === 1) {
+    heap.set(v.data.subarray(v.offset, v.offset + n), at);
+    return;
+  }
+  for (let j = 0, s = v.offset; j < n; j++, s += v.stride) heap[at + j] = v.data[s];
+}
+
 function roundUp(x: number, multiple: number): number {
   return Math.ceil(x / multiple) * multiple;
 }
@@ -179,9 +201,14 @@ export function wasmMatmul(): WasmMatmul | null {
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmMatmul | null {
   const exports = instantiateSync(bytes);
   if (exports === null) return null;
-  const { memory, pack, gemm } = exports;
-  if (!(memory instanceof WebAssembly.Memory) || typeof pack !== "function" || typeof gemm !== "function") return null;
-  return new WasmMatmul({ memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"] });
+  const { memory, pack, gemm, addRow } = exports;
+  if (
+    !(memory instanceof WebAssembly.Memory) ||
+    typeof pack !== "function" || typeof gemm !== "function" || typeof addRow !== "function"
+  ) return null;
+  return new WasmMatmul({
+    memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"], addRow: addRow as MatmulExports["addRow"],
+  });
 }
 
 /** atob works in Node >= 16 and every browser; Buffer would tie the package to Node. */

@@ -251,8 +251,8 @@ function start(): Running | null {
     if (!WebAssembly.validate(bytes)) return null;
     const module = new WebAssembly.Module(bytes);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const { pack, gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    if (typeof pack !== "function" || typeof gemm !== "function") return null;
+    const { pack, gemm, addRow } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    if (typeof pack !== "function" || typeof gemm !== "function" || typeof addRow !== "function") return null;
     const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
     // elementwise.wat on the arena, when there is one (the same module ArenaKernels runs here)
     const onArena = arena();
@@ -273,7 +273,9 @@ function start(): Running | null {
       void worker.terminate();
       return null;
     }
-    const exports: MatmulExports = { memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"] };
+    const exports: MatmulExports = {
+      memory, pack: pack as MatmulExports["pack"], gemm: gemm as MatmulExports["gemm"], addRow: addRow as MatmulExports["addRow"],
+    };
     const helper = new WorkerHelper(ctl);
     return { worker, ctl, matmul: new WasmMatmul(exports, helper), helper, onArena: elementwise !== null };
   } catch {
