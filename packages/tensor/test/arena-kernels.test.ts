@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Generator, Tensor, randn, tensor } from "../src/index";
+import { Generator, Tensor, randn, tensor, zeros } from "../src/index";
 import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
 import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
 import * as k from "../src/kernels/elementwise";
 import { reduceInto } from "../src/kernels/reduce";
+import { softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
 import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
 
 /**
@@ -69,6 +70,23 @@ describe("arena kernels match the JS kernels bit for bit", () => {
     });
   }
 
+  it("reluGrad (relu's backward: g where y > 0 or NaN, else 0)", () => {
+    for (const [n, at] of ROWS) {
+      const gs = awkward(n, n + 2), ys = awkward(n, n + 3).map((v) => (Object.is(v, -0) ? 0 : v)); // relu never gives -0
+      const g = inArena(gs, at), y = inArena(ys, at + 1), out = inArena(new Float32Array(0), 0, n + 6);
+      expect(kernels().binary("reluGrad", out, 2, g, at, y, at + 1, n)).toBe(true);
+      const expected = gs.map((v, i) => (ys[i] <= 0 ? 0 : v)); // the reference semantics
+      sameBits(out.subarray(2, 2 + n), expected);
+      expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
+      const copied = new Float32Array(n); // the copy path, and the JS row kernel (bit loop below 128)
+      expect(wasmElementwise()?.binary("reluGrad", copied, 0, gs, 0, ys, 0, n)).toBe(true);
+      sameBits(copied, expected);
+      const js = new Float32Array(n);
+      k.reluGrad(js, 0, 1, gs, 0, 1, ys, 0, 1, n);
+      sameBits(js, expected);
+    }
+  });
+
   for (const op of ["exp", "tanh", "sigmoid", "relu"] as const) {
     it(op, () => {
       for (const [n, at] of ROWS) {
@@ -76,9 +94,14 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, n + 6);
         expect(kernels().unary(op, out, 2, a, at, n)).toBe(true);
         const expected = new Float32Array(n);
-        // relu: the JS bit kernel; exp, tanh, sigmoid: the copy-in/copy-out wasm path (their accuracy is exp-wasm.test.ts's)
-        if (op === "relu") k.relu(expected, 0, 1, xs, 0, 1, n);
-        else expect(wasmElementwise()?.unary(op, expected, 0, xs, 0, n)).toBe(true);
+        // relu: torch's definition (NaN stays, -0 becomes 0); exp, tanh, sigmoid: the
+        // copy-in/copy-out wasm path (their accuracy is exp-wasm.test.ts's)
+        if (op === "relu") {
+          expected.set(xs.map((x) => (x > 0 ? x : x === x ? 0 : x)));
+          const viaRowKernel = new Float32Array(n); // the JS bit loop below 128, the copy path above
+          k.relu(viaRowKernel, 0, 1, xs, 0, 1, n);
+          sameBits(viaRowKernel, expected);
+        } else expect(wasmElementwise()?.unary(op, expected, 0, xs, 0, n)).toBe(true);
         sameBits(out.subarray(2, 2 + n), expected);
         expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
       }
@@ -95,6 +118,40 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       expect(got === null ? NaN : got).toBe(acc[0]);
     }
     expect(kernels().sum(new Float32Array(8), 0, 8)).toBeNull();
+  });
+
+  it("softmax and log-softmax rows: the JS kernel's bits, in place and through copies", () => {
+    const specialRows = [
+      [0, -0, 0, -0, 1e-40, -1e-40, 0, 0, 0], // equal maxima, zeros of both signs, subnormals
+      [-Infinity, -Infinity, -Infinity], // nothing beats -inf: NaN rows, as the JS kernel
+      [NaN, 1, 2, 3, 4, 5, 6, 7, 8, 9], // NaN never wins the max, but spreads through the sum
+      [Infinity, 1, 2], [-Infinity, 0, 1, 2, 3, 4, 5, 6, 7], [100, -100, 50, -50, 88, -88, 104, -104],
+      [3.4e38, -3.4e38, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ];
+    for (const log of [false, true]) {
+      for (const row of specialRows) {
+        const xs = Float32Array.from(row), n = xs.length;
+        const want = new Float32Array(n), copied = new Float32Array(n);
+        softmaxRowsJs(want, xs, 1, n, log);
+        expect(wasmElementwise()?.softmax(copied, 0, xs, 0, 1, n, log)).toBe(true);
+        sameBits(copied, want);
+      }
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 100, 1001]) {
+        const rows = Math.ceil(3000 / n), at = n % 3;
+        const xs = randn([rows * n], { generator: new Generator().manualSeed(n) }).mul(n % 2 ? 4 : 30).storage as Float32Array;
+        const want = new Float32Array(rows * n);
+        softmaxRowsJs(want, xs, rows, n, log);
+        const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, rows * n + 6);
+        expect(kernels().softmax(out, 2, a, at, rows, n, log)).toBe(true);
+        sameBits(out.subarray(2, 2 + rows * n), want);
+        expect([out[0], out[1], out[2 + rows * n]]).toEqual([-7, -7, -7]);
+        const copied = new Float32Array(rows * n);
+        softmaxRows(copied, xs, rows, n, log); // the dispatch: plain arrays go through copies
+        sameBits(copied, want);
+        expect(kernels().softmax(a, at, a, at, rows, n, log)).toBe(true); // in place
+        sameBits(a.subarray(at, at + rows * n), want);
+      }
+    }
   });
 
   it("in place (out is an input)", () => {
@@ -133,6 +190,11 @@ describe("tensor ops take the arena path and agree with plain storage", () => {
       sameBits(a[op]().storage as Float32Array, viaKernel);
     }
     sameBits(a.relu().storage as Float32Array, pa.relu().storage as Float32Array);
+    for (const log of [false, true]) {
+      const [sa, sp] = log ? [a.logSoftmax(1), pa.logSoftmax(1)] : [a.softmax(1), pa.softmax(1)];
+      expect(arena()?.holds(sa.storage)).toBe(true);
+      sameBits(sa.storage as Float32Array, sp.storage as Float32Array);
+    }
     // a broadcast bias and a transposed operand go by the odometer, partly on the JS loop
     const bias = tensor(Array.from({ length: 257 }, (_, i) => i / 7));
     sameBits(a.add(bias).storage as Float32Array, pa.add(bias).storage as Float32Array);
@@ -143,7 +205,15 @@ describe("long rows are split with the worker thread", () => {
   it("the same bits on two threads as on one, for every kernel", () => {
     const shape = [(1 << 21) + 7]; // past the split threshold of the memory-bound kernels
     const a = randn(shape), b = randn(shape);
-    const all = () => [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu()].map((t) => Float32Array.from(t.storage));
+    const reluGrad = (g: Tensor, y: Tensor) => {
+      const out = zeros(g.shape); // in the arena (over 1 MiB), so the kernel splits it too
+      expect(arena()?.holds(out.storage)).toBe(true);
+      k.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
+      return out;
+    };
+    const all = () =>
+      [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu(), reluGrad(a, b.relu())]
+        .map((t) => Float32Array.from(t.storage));
     const two = all();
     expect(matmulWorkerRunning()).toBe(true);
     setMatmulThreads(1);

@@ -1,5 +1,5 @@
 import {
-  ArgumentError, DTypeError, ShapeError, Tensor, isFloating, softmaxRow, softmaxScratch, type FloatArray, type TypedArray,
+  ArgumentError, DTypeError, ShapeError, Tensor, isFloating, softmaxRow, softmaxRows, softmaxScratch, type FloatArray, type TypedArray,
 } from "@minigrad/tensor";
 
 /** How a loss combines its per-element values, as torch's `reduction`. */
@@ -96,13 +96,17 @@ export function checkedTarget(op: string, t: number, classes: number, ignoreInde
 
 /**
  * log-softmax over the class dim of a class layout, into a new contiguous tensor of the
- * input's dtype. Stable for any scale: the row max is subtracted before exp, and the sums
- * run in float64.
+ * input's dtype. Stable for any scale: the row max is subtracted before exp.
  */
 export function logSoftmaxRows(input: Tensor, { batch, classes, inner }: ClassLayout): Tensor {
   const out = Tensor.empty(input.shape, input.dtype);
   const o = out.storage as FloatArray;
   const x = dense(input);
+  // classes last (N, C): contiguous rows, the case @minigrad/tensor's kernels (wasm) cover
+  if (inner === 1) {
+    softmaxRows(o, x as FloatArray, batch, classes, true);
+    return out;
+  }
   const scratch = softmaxScratch(classes);
   // float32 rows round like torch's kernel (see @minigrad/tensor's softmaxRow).
   const single = input.dtype === "float32";

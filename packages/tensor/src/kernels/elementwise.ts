@@ -136,7 +136,8 @@ export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
 // NaN stays NaN, as torch's relu.
 export const relu: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (n >= 64 && so === 1 && sa === 1 && out instanceof Float32Array && a instanceof Float32Array) {
-    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.unary("relu", out, io, a, ia, n)) return; // the same bits, in wasm SIMD
+    // Long rows: the same bits in wasm SIMD, in place in the arena or through copies.
+    if (n >= WASM_MIN_ELEMENTS && (arenaKernels()?.unary("relu", out, io, a, ia, n) || wasmElementwise()?.unary("relu", out, io, a, ia, n))) return;
     reluFloat32Bits(out, io, a, ia, n);
     return;
   }
@@ -236,6 +237,10 @@ export const ne: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 export const reluGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
   const unit = so === 1 && sg === 1 && sy === 1;
   if (n >= 64 && unit && out instanceof Float32Array && g instanceof Float32Array && y instanceof Float32Array) {
+    // Long rows: wasm SIMD, as relu (the same values: y is relu's output, never -0).
+    if (n >= WASM_MIN_ELEMENTS && (
+      arenaKernels()?.binary("reluGrad", out, io, g, ig, y, iy, n) || wasmElementwise()?.binary("reluGrad", out, io, g, ig, y, iy, n)
+    )) return;
     reluGradFloat32Bits(out, io, g, ig, y, iy, n);
     return;
   }

@@ -1,4 +1,5 @@
 import type { FloatArray } from "../dtype";
+import { arenaKernels, wasmElementwise } from "./wasm/simd-elementwise";
 
 /**
  * Softmax and log-softmax along rows, stable for any scale: the row max is subtracted
@@ -82,8 +83,22 @@ export function softmaxRow(
   }
 }
 
-/** Softmax (or log-softmax) of each contiguous row of length n. */
+/**
+ * Softmax (or log-softmax) of each contiguous row of length n. Float32 rows run in
+ * WebAssembly SIMD where it is available (elementwise.wat's `softmax`: the same arithmetic,
+ * in place on the arena or through copies), else in the loop below.
+ */
 export function softmaxRows(out: FloatArray, x: FloatArray, rows: number, n: number, log: boolean): void {
+  if (rows === 0 || n === 0) return;
+  if (x instanceof Float32Array && out instanceof Float32Array) {
+    if (arenaKernels()?.softmax(out, 0, x, 0, rows, n, log)) return;
+    if (wasmElementwise()?.softmax(out, 0, x, 0, rows, n, log)) return;
+  }
+  softmaxRowsJs(out, x, rows, n, log);
+}
+
+/** softmaxRows in JS: the reference the wasm kernel is tested against. */
+export function softmaxRowsJs(out: FloatArray, x: FloatArray, rows: number, n: number, log: boolean): void {
   const scratch = softmaxScratch(n);
   const single = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) softmaxRow(out, x, r * n, n, 1, log, single, scratch);

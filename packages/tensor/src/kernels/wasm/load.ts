@@ -3,7 +3,7 @@
  * package (no fetch, so the same code runs in Node and browsers) and are compiled
  * synchronously, so the ops that use them stay synchronous. Node allows a synchronous
  * compile at any size; browsers may refuse one on the main thread above a size limit
- * (Chromium: 4 KB until 2023, 8 MB since), so every module here is kept under 4 KB.
+ * (Chromium: 4 KB until 2023, 8 MB since). The modules here are a few KB each.
  */
 
 export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {

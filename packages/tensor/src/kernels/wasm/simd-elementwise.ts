@@ -9,8 +9,9 @@ import { kernelHelper, type Job, type WorkerHelper } from "./threads";
  *  - `arenaKernels()`: the module over the arena's memory. Tensors whose storage is in the
  *    arena are computed where they lie; each method returns false (having done nothing) when
  *    an operand is elsewhere, and the caller runs its JS loop.
- *  - `wasmElementwise()`: the module with a memory of its own, for exp and RMSprop on storage outside the
- *    arena: copy the input in, run the kernel, copy the result out. That memory grows to the
+ *  - `wasmElementwise()`: the module with a memory of its own, for exp, relu and its backward,
+ *    softmax and RMSprop on storage outside the arena: copy the input in, run the kernel,
+ *    copy the result out. That memory grows to the
  *    largest chunk seen and is reused (it never shrinks).
  */
 
@@ -25,12 +26,15 @@ export interface ElementwiseExports {
   readonly sub: BinaryExport;
   readonly mul: BinaryExport;
   readonly div: BinaryExport;
+  readonly reluGrad: BinaryExport;
   readonly sum: (at: number, count: number) => number;
+  readonly softmax: (src: number, dst: number, rows: number, n: number, log: number) => void;
   readonly rmsprop: (p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number) => number;
 }
 
 type BinaryExport = (a: number, b: number, out: number, count: number) => void;
-export type BinaryOp = "add" | "sub" | "mul" | "div";
+/** reluGrad(g, y): relu's backward, g the gradient and y relu's output. */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "reluGrad";
 export type UnaryOp = "exp" | "tanh" | "sigmoid" | "relu";
 
 /**
@@ -105,6 +109,16 @@ export class ArenaKernels {
     return true;
   }
 
+  /**
+   * Softmax (or log-softmax) of `rows` contiguous float32 rows of n at x[ix ..] into out[io ..]
+   * (elementwise.wat's `softmax`), if both are in the arena.
+   */
+  softmax(out: ArrayBufferView, io: number, x: ArrayBufferView, ix: number, rows: number, n: number, log: boolean): boolean {
+    if (!this.holdsF32(out) || !this.holdsF32(x)) return false;
+    this.wasm.softmax(x.byteOffset + 4 * ix, out.byteOffset + 4 * io, rows, n, log ? 1 : 0);
+    return true;
+  }
+
   /** The float64 sum of a[ia ..+ n], bit for bit as reduce.ts's sumRow; null unless a is float32 in the arena. */
   sum(a: ArrayBufferView, ia: number, n: number): number | null {
     return this.holdsF32(a) ? this.wasm.sum(a.byteOffset + 4 * ia, n) : null;
@@ -154,11 +168,12 @@ export class WasmElementwise {
 
   /**
    * out[io ..+ n] = op(a[ia ..+ n]) in float32 (exp: within 2 ulp of the correctly rounded
-   * result; tanh, sigmoid: within 1). Returns false (having written nothing) if the memory
-   * could not be grown. (Only exp is used this way: for tanh and sigmoid the copies cost what
-   * the kernel saves over the JS loop; tests use it to check the kernels on any values.)
+   * result; tanh, sigmoid: within 1; relu exact), through copies in chunks of CHUNK_FLOATS.
+   * Returns false (having written nothing) if the memory could not be grown. (exp and relu
+   * are used this way; for tanh and sigmoid the copies cost what the kernel saves over the
+   * JS loop, and tests use it to check the kernels on any values.)
    */
-  unary(op: "exp" | "tanh" | "sigmoid", out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
+  unary(op: "exp" | "tanh" | "sigmoid" | "relu", out: Float32Array, io: number, a: Float32Array, ia: number, n: number): boolean {
     const chunk = Math.min(n, CHUNK_FLOATS);
     if (!this.reserve(4 * chunk)) return false;
     const heap = this.heap, run = this.wasm[op];
@@ -167,6 +182,38 @@ export class WasmElementwise {
       heap.set(a.subarray(ia + done, ia + done + len), 0);
       run(0, 0, len);
       out.set(heap.subarray(0, len), io + done);
+    }
+    return true;
+  }
+
+  /** out[io ..+ n] = a[ia ..+ n] op b[ib ..+ n] in float32, through copies (as `unary`). */
+  binary(op: BinaryOp, out: Float32Array, io: number, a: Float32Array, ia: number, b: Float32Array, ib: number, n: number): boolean {
+    const chunk = Math.min(n, CHUNK_FLOATS);
+    if (!this.reserve(2 * 4 * chunk)) return false;
+    const heap = this.heap, run = this.wasm[op];
+    for (let done = 0; done < n; done += chunk) {
+      const len = Math.min(chunk, n - done);
+      heap.set(a.subarray(ia + done, ia + done + len), 0);
+      heap.set(b.subarray(ib + done, ib + done + len), chunk);
+      run(0, 4 * chunk, 0, len);
+      out.set(heap.subarray(0, len), io + done);
+    }
+    return true;
+  }
+
+  /**
+   * ArenaKernels.softmax for storage outside the arena: whole rows are copied in, in chunks of
+   * about CHUNK_FLOATS, and the results copied out.
+   */
+  softmax(out: Float32Array, io: number, x: Float32Array, ix: number, rows: number, n: number, log: boolean): boolean {
+    const chunkRows = Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / n)));
+    if (!this.reserve(4 * chunkRows * n)) return false;
+    const heap = this.heap, run = this.wasm.softmax;
+    for (let done = 0; done < rows; done += chunkRows) {
+      const len = Math.min(chunkRows, rows - done) * n;
+      heap.set(x.subarray(ix + done * n, ix + done * n + len), 0);
+      run(0, 0, len / n, n, log ? 1 : 0);
+      out.set(heap.subarray(0, len), io + done * n);
     }
     return true;
   }
@@ -234,7 +281,7 @@ export function simdRmspropF32(
   return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
-const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "sum", "rmsprop"] as const;
+const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "reluGrad", "sum", "softmax", "rmsprop"] as const;
 
 function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
   return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");

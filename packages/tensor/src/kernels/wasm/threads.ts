@@ -36,7 +36,7 @@ const CONTROL_SLOTS = 16;
  * The jobs, by the export that runs them: gemm from matmul.wat; the rest from elementwise.wat
  * (integer arguments first, then RMSprop's four floats).
  */
-export const JOBS = ["gemm", "rmsprop", "add", "sub", "mul", "div", "exp", "tanh", "sigmoid", "relu"] as const;
+export const JOBS = ["gemm", "rmsprop", "add", "sub", "mul", "div", "reluGrad", "exp", "tanh", "sigmoid", "relu"] as const;
 export type Job = (typeof JOBS)[number];
 
 /** Values of the STATE slot. */
