@@ -248,6 +248,20 @@ describe("losses as modules", () => {
     expect(x.grad?.toTypedArray().every(Number.isFinite)).toBe(true);
   });
 
+  it("cross entropy's ignored rows: a zero gradient, NaN where their logits are NaN or Inf (torch 1.13)", () => {
+    // torch's log-softmax backward runs over every row: 0 - exp(NaN) * 0 is NaN
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = tensor([[1, 2, 3], [NaN, 1, 2], [Infinity, 1, 2], [4, 5, 6]], { dtype, requiresGrad: true });
+      const loss = F.crossEntropy(x, tensor([0, -100, -100, -100], { dtype: "int32" }));
+      expect(loss.item()).toBeCloseTo(2.4076, 4); // torch: 2.4076
+      loss.backward();
+      const g = x.grad!.toArray() as number[][];
+      expect(g[0].map((v) => Number(v.toFixed(4)))).toEqual([-0.91, 0.2447, 0.6652]);
+      expect(g[1].every(Number.isNaN) && g[2].every(Number.isNaN)).toBe(true);
+      expect(g[3]).toEqual([0, 0, 0]);
+    }
+  });
+
   it("a second backward through a freed cross entropy throws, as in torch", () => {
     const x = randn([2, 3], { requiresGrad: true });
     const loss = F.crossEntropy(x, tensor([1, 0], { dtype: "int32" }));

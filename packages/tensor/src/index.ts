@@ -28,4 +28,6 @@ export { setMatmulThreads } from "./kernels/wasm/threads";
 /** optim's RMSprop update in WebAssembly SIMD (bit-identical to PyTorch), for the default options. */
 export { simdRmspropF32 } from "./kernels/wasm/simd-elementwise";
 /** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
-export { softmaxRow, softmaxRows, softmaxScratch, torchFloat32Sum, type SoftmaxScratch } from "./kernels/softmax";
+export {
+  softmaxRow, softmaxRows, logSoftmaxGradRows, softmaxScratch, torchFloat32Sum, type SoftmaxScratch,
+} from "./kernels/softmax";

@@ -6,7 +6,7 @@ import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threa
 import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
 import * as k from "../src/kernels/elementwise";
 import { reduceInto } from "../src/kernels/reduce";
-import { softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
+import { logSoftmaxGradRows, softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
 import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
 
 /**
@@ -151,6 +151,21 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         expect(kernels().softmax(a, at, a, at, rows, n, log)).toBe(true); // in place
         sameBits(a.subarray(at, at + rows * n), want);
       }
+    }
+  });
+
+  it("log-softmax backward rows: d - fl(fl(exp(y)) * s), as the JS loop", () => {
+    for (const n of [1, 3, 4, 5, 10, 17, 1001]) {
+      const rows = Math.ceil(2000 / n);
+      const y = awkward(rows * n, 7 * n).map((v) => -Math.abs(v)); // log-probabilities are <= 0 (or NaN)
+      const d = awkward(rows * n, 9 * n), sums = awkward(rows, 11 * n);
+      const want = d.map((v, i) => v - Math.fround(Math.fround(Math.exp(y[i])) * sums[Math.floor(i / n)]));
+      const got = Float32Array.from(d);
+      expect(wasmElementwise()?.logSoftmaxGrad(got, y, sums, rows, n)).toBe(true);
+      sameBits(got, want);
+      const viaDispatch = Float32Array.from(d);
+      logSoftmaxGradRows(viaDispatch, y, sums, rows, n);
+      sameBits(viaDispatch, want);
     }
   });
 

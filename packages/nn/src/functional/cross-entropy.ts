@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, isFloating, record, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, Tensor, isFloating, logSoftmaxGradRows, record, type FloatArray } from "@minigrad/tensor";
 import { crossEntropyProbs } from "./cross-entropy-probs";
 import {
   checkReduction,
@@ -76,14 +76,16 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   // Backward in torch's two steps, so float32 rounds as torch's kernels do:
   //   NLL backward:         d_c = -scale * ((1 - s) w_t [c = t] + (s / C) w_c)
   //   log-softmax backward: dx_c = d_c - exp(logp_c) * sum_k d_k
-  // (the same as p_c * sum - d, written the way that keeps torch's exact zeros).
+  // (the same as p_c * sum - d, written the way that keeps torch's exact zeros). The second
+  // runs over every row, ignored ones too (d = 0 there), as torch's.
   return record(out, "CrossEntropyBackward", [input], (g, [logp, target]) => {
     const grad = Tensor.empty(logp.shape, logp.dtype);
     const gi = grad.storage as FloatArray;
-    const lp = dense(logp);
     const tg = dense(target);
     const gv = dense(g);
-    const r32 = logp.dtype === "float32" ? Math.fround : (v: number) => v;
+    const single = logp.dtype === "float32";
+    const r32 = single ? Math.fround : (v: number) => v;
+    const sums = single ? new Float32Array(rows) : new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const t = tg[r];
       if (t === ignoreIndex) continue;
@@ -100,9 +102,18 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
         sum = r32(sum);
       }
       gi[base + t * inner] = labelSmoothing > 0 ? r32(gi[base + t * inner] + onTarget) : onTarget;
-      for (let c = 0; c < classes; c++) {
-        const i = base + c * inner;
-        gi[i] = gi[i] - r32(r32(Math.exp(lp[i])) * sum);
+      sums[r] = sum;
+    }
+    const lp = dense(logp) as FloatArray;
+    if (inner === 1) {
+      logSoftmaxGradRows(gi, lp, sums, rows, classes); // contiguous rows: wasm SIMD for float32
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const base = rowBase(r, layout);
+        for (let c = 0; c < classes; c++) {
+          const i = base + c * inner;
+          gi[i] = gi[i] - r32(r32(Math.exp(lp[i])) * sums[r]);
+        }
       }
     }
     return [grad];

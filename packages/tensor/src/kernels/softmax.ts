@@ -103,3 +103,25 @@ export function softmaxRowsJs(out: FloatArray, x: FloatArray, rows: number, n: n
   const single = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) softmaxRow(out, x, r * n, n, 1, log, single, scratch);
 }
+
+/**
+ * Log-softmax's backward over contiguous rows of n, in place on the incoming gradient d:
+ *   d_j = d_j - exp(y_j) * s_r,  y the log-softmax output, s_r row r's sum of d (given),
+ * in float32 rounded as torch's kernel (fl(fl(exp(y)) * s), then the subtraction) for float32
+ * rows, which run in WebAssembly SIMD where it is available; float64 rows in plain double.
+ */
+export function logSoftmaxGradRows(d: FloatArray, y: FloatArray, sums: FloatArray, rows: number, n: number): void {
+  if (rows === 0 || n === 0) return;
+  if (d instanceof Float32Array && y instanceof Float32Array && sums instanceof Float32Array) {
+    if (wasmElementwise()?.logSoftmaxGrad(d, y, sums, rows, n)) return;
+    for (let r = 0, i = 0; r < rows; r++) {
+      const s = sums[r];
+      for (let j = 0; j < n; j++, i++) d[i] = d[i] - f32(f32(Math.exp(y[i])) * s);
+    }
+    return;
+  }
+  for (let r = 0, i = 0; r < rows; r++) {
+    const s = sums[r];
+    for (let j = 0; j < n; j++, i++) d[i] = d[i] - Math.exp(y[i]) * s;
+  }
+}

@@ -496,6 +496,34 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))
       (br $rowLoop))))
 
+  ;; Log-softmax's backward over `rows` contiguous rows of n, in place on d (the incoming
+  ;; gradient): d_j = fl(d_j - fl(fl(exp(y_j)) * s)), y the log-softmax output and s the row's
+  ;; float32 sum of d (at $sums, one float per row), as softmax.ts's logSoftmaxGradRows.
+  (func (export "logSoftmaxGrad") (param $d i32) (param $y i32) (param $sums i32) (param $rows i32) (param $n i32)
+    (local $bytes i32) (local $end i32) (local $sv v128) (local $p i32) (local $count i32) (local $v v128)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.add (local.get $d) (i32.mul (local.get $rows) (local.get $bytes))))
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+      (local.set $sv (f32x4.splat (f32.load (local.get $sums))))
+      (local.set $p (i32.const 0))
+      (local.set $count (local.get $n))
+      (loop $vectors
+        (local.set $v
+          (f32x4.sub
+            (call $loadUpTo4 (i32.add (local.get $d) (local.get $p)) (local.get $count))
+            (f32x4.mul (call $exp4 (call $loadUpTo4 (i32.add (local.get $y) (local.get $p)) (local.get $count))) (local.get $sv))))
+        (if (i32.ge_u (local.get $count) (i32.const 4))
+          (then (v128.store (i32.add (local.get $d) (local.get $p)) (local.get $v)))
+          (else (call $storePartial (i32.add (local.get $d) (local.get $p)) (local.get $v) (local.get $count))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+        (br_if $vectors (i32.gt_s (local.get $count) (i32.const 0))))
+      (local.set $d (i32.add (local.get $d) (local.get $bytes)))
+      (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+      (local.set $sums (i32.add (local.get $sums) (i32.const 4)))
+      (br $rowLoop))))
+
   ;; ---------------------------------------------------------------- RMSprop
   ;; One step of torch's RMSprop with the default options (no momentum, centering, weight
   ;; decay or maximize) over `n` float32 parameters, bit for bit as PyTorch's AVX2 kernels

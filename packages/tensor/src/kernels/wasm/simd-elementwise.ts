@@ -29,6 +29,7 @@ export interface ElementwiseExports {
   readonly reluGrad: BinaryExport;
   readonly sum: (at: number, count: number) => number;
   readonly softmax: (src: number, dst: number, rows: number, n: number, log: number) => void;
+  readonly logSoftmaxGrad: (d: number, y: number, sums: number, rows: number, n: number) => void;
   readonly rmsprop: (p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number) => number;
 }
 
@@ -219,6 +220,27 @@ export class WasmElementwise {
   }
 
   /**
+   * Log-softmax's backward over `rows` contiguous rows of n, in place on d:
+   * d_j = d_j - fl(fl(exp(y_j)) * sums[row]), y the log-softmax output (elementwise.wat's
+   * `logSoftmaxGrad`), through copies in chunks of whole rows.
+   */
+  logSoftmaxGrad(d: Float32Array, y: Float32Array, sums: Float32Array, rows: number, n: number): boolean {
+    const chunkRows = Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / n)));
+    const chunk = chunkRows * n;
+    if (!this.reserve(4 * (2 * chunk + chunkRows))) return false;
+    const heap = this.heap, run = this.wasm.logSoftmaxGrad;
+    for (let done = 0; done < rows; done += chunkRows) {
+      const count = Math.min(chunkRows, rows - done), len = count * n, at = done * n;
+      heap.set(d.subarray(at, at + len), 0);
+      heap.set(y.subarray(at, at + len), chunk);
+      heap.set(sums.subarray(done, done + count), 2 * chunk);
+      run(0, 4 * chunk, 8 * chunk, count, n);
+      d.set(heap.subarray(0, len), at);
+    }
+    return true;
+  }
+
+  /**
    * ArenaKernels.rmsprop for storage outside the arena: chunks of param, grad and squareAvg
    * are copied in, updated, and param and squareAvg copied back (the same bits as in place).
    */
@@ -281,7 +303,7 @@ export function simdRmspropF32(
   return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
-const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "reluGrad", "sum", "softmax", "rmsprop"] as const;
+const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "reluGrad", "sum", "softmax", "logSoftmaxGrad", "rmsprop"] as const;
 
 function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
   return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");
