@@ -169,6 +169,20 @@ describe("arena kernels match the JS kernels bit for bit", () => {
     }
   });
 
+  it("columnSums: a batch of rows summed in float64, row after row, as the JS loop", () => {
+    for (const [rows, n, at] of [[2, 64, 0], [32, 128, 3], [32, 10, 1], [3, 1001, 2], [1000, 3, 0], [70000, 2, 5]]) {
+      const a = awkward(rows * n + at, rows + n).map((v) => (Number.isFinite(v) ? v : 1)); // finite, to see the rounding
+      const want = new Float64Array(n);
+      for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) want[j] += a[at + i * n + j];
+      const got = new Float64Array(n);
+      expect(wasmElementwise()?.columnSums(got, a, at, rows, n)).toBe(true);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      // the dispatch: tensor.sum(0) of a contiguous float32 matrix, rounded once to float32
+      const t = new Tensor(a.subarray(at), [rows, n]);
+      expect(Array.from(t.sum(0).storage)).toEqual(Array.from(Float32Array.from(want)));
+    }
+  });
+
   it("in place (out is an input)", () => {
     const xs = awkward(999, 5), a = inArena(xs, 0);
     expect(kernels().binary("mul", a, 0, a, 0, a, 0, 999)).toBe(true);

@@ -1,4 +1,4 @@
-import { WASM_MIN_ELEMENTS, arenaKernels } from "./wasm/simd-elementwise";
+import { WASM_MIN_ELEMENTS, arenaKernels, wasmElementwise } from "./wasm/simd-elementwise";
 import type { TypedArray } from "../dtype";
 import { forEachRow, type View } from "./iterate";
 
@@ -12,6 +12,13 @@ export type ReduceKind = "sum" | "max" | "min";
 export function reduceInto(kind: ReduceKind, acc: Float64Array, accStrides: readonly number[], a: View): void {
   acc.fill(kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity);
   const x = a.storage;
+  // A batch of contiguous float32 rows summed into one row (a bias gradient): wasm SIMD,
+  // the same float64 additions in the same order as the loop below.
+  if (
+    kind === "sum" && x instanceof Float32Array && a.shape.length === 2 && a.shape[0] * a.shape[1] >= WASM_MIN_ELEMENTS &&
+    a.strides[1] === 1 && a.strides[0] === a.shape[1] && accStrides[0] === 0 && accStrides[1] === 1 &&
+    wasmElementwise()?.columnSums(acc, x, a.offset, a.shape[0], a.shape[1])
+  ) return;
   const row = kind === "sum" ? sumRow : kind === "max" ? maxRow : minRow;
   forEachRow(a.shape, [accStrides, a.strides], [0, a.offset], (off, n, s) => {
     row(acc, off[0], s[0], x, off[1], s[1], n);

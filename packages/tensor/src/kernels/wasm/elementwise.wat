@@ -353,6 +353,28 @@
         (f64.add (f64x2.extract_lane 0 (local.get $s45)) (f64x2.extract_lane 1 (local.get $s45)))
         (f64.add (f64x2.extract_lane 0 (local.get $s67)) (f64x2.extract_lane 1 (local.get $s67))))))
 
+  ;; acc[j] += a[i][j] for each of `rows` contiguous rows of n floats at $a, into n float64 at
+  ;; $acc, row after row: reduce.ts's loop for a sum over the leading dim (a bias gradient),
+  ;; the same float64 additions in the same order. Two columns at a time (f64x2).
+  (func (export "columnSums") (param $a i32) (param $rows i32) (param $n i32) (param $acc i32)
+    (local $rowEnd i32) (local $end i32) (local $p i32) (local $q i32)
+    (local.set $end (i32.add (local.get $a) (i32.mul (local.get $rows) (i32.shl (local.get $n) (i32.const 2)))))
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $p (local.get $a))
+      (local.set $q (local.get $acc))
+      (local.set $rowEnd (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+      (block $pairsDone (loop $pairs
+        (br_if $pairsDone (i32.ge_u (local.get $p) (local.get $rowEnd)))
+        (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $pairs)))
+      (if (i32.and (local.get $n) (i32.const 1))
+        (then (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (f64.promote_f32 (f32.load (local.get $p)))))))
+      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
+      (br $rowLoop))))
+
   ;; ---------------------------------------------------------------- softmax
   ;; Float32 softmax and log-softmax over contiguous rows, as softmax.ts's softmaxRow (the JS
   ;; reference, which follows PyTorch's CPU kernel): per row of n,

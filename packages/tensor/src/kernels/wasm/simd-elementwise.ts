@@ -28,6 +28,7 @@ export interface ElementwiseExports {
   readonly div: BinaryExport;
   readonly reluGrad: BinaryExport;
   readonly sum: (at: number, count: number) => number;
+  readonly columnSums: (a: number, rows: number, n: number, acc: number) => void;
   readonly softmax: (src: number, dst: number, rows: number, n: number, log: number) => void;
   readonly logSoftmaxGrad: (d: number, y: number, sums: number, rows: number, n: number) => void;
   readonly rmsprop: (p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number) => number;
@@ -203,6 +204,27 @@ export class WasmElementwise {
   }
 
   /**
+   * acc[j] += sum_i a[ia + i*n + j] over `rows` contiguous rows of n float32, in float64 row
+   * after row (elementwise.wat's `columnSums`: reduce.ts's additions in its order), through
+   * copies: acc in, then the rows in chunks of about CHUNK_FLOATS, then acc out.
+   */
+  columnSums(acc: Float64Array, a: Float32Array, ia: number, rows: number, n: number): boolean {
+    const chunkRows = Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / n)));
+    const accAt = (4 * chunkRows * n + 15) & ~15; // bytes, 16-byte aligned
+    if (!this.reserve(accAt + 8 * n)) return false;
+    const slots = new Float64Array(this.wasm.memory.buffer, accAt, n);
+    slots.set(acc.subarray(0, n));
+    const heap = this.heap, run = this.wasm.columnSums;
+    for (let done = 0; done < rows; done += chunkRows) {
+      const count = Math.min(chunkRows, rows - done), at = ia + done * n;
+      heap.set(a.subarray(at, at + count * n), 0);
+      run(0, count, n, accAt);
+    }
+    acc.set(slots);
+    return true;
+  }
+
+  /**
    * ArenaKernels.softmax for storage outside the arena: whole rows are copied in, in chunks of
    * about CHUNK_FLOATS, and the results copied out.
    */
@@ -303,7 +325,7 @@ export function simdRmspropF32(
   return n >= WASM_MIN_ELEMENTS && (wasmElementwise()?.rmsprop(P, pi, G, gi, V, vi, n, A, W, EPS, NLR) ?? false);
 }
 
-const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "reluGrad", "sum", "softmax", "logSoftmaxGrad", "rmsprop"] as const;
+const KERNELS = ["exp", "tanh", "sigmoid", "relu", "add", "sub", "mul", "div", "reluGrad", "sum", "columnSums", "softmax", "logSoftmaxGrad", "rmsprop"] as const;
 
 function hasKernels(exports: WebAssembly.Exports): exports is WebAssembly.Exports & ElementwiseExports {
   return exports.memory instanceof WebAssembly.Memory && KERNELS.every((name) => typeof exports[name] === "function");
