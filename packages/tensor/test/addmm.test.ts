@@ -29,7 +29,7 @@ function biasRow(n: number, stride: number): Vector {
 /** The product without a bias (same kernel), then the bias added as float32 adds. */
 function productThenAdd(a: Matrix, b: Matrix, m: number, k: number, n: number, bias: Vector): Float32Array {
   const out = new Float32Array(m * n);
-  matmulKernel(out, 0, a, b, m, k, n, new Float64Array(n));
+  matmulKernel(out, 0, a, b, m, k, n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = Math.fround(out[i * n + j] + bias.data[bias.offset + j * bias.stride]);
   return out;
 }
@@ -52,7 +52,7 @@ describe("matmul kernel with a bias row", () => {
         (m, k, n, ta, tb, stride) => {
           const a = operand(m, k, ta), b = operand(k, n, tb), bias = biasRow(n, stride);
           const got = new Float32Array(m * n + 2).fill(NaN);
-          matmulKernel(got, 1, a, b, m, k, n, new Float64Array(n), bias); // wasm from 4096 muladds, else TS
+          matmulKernel(got, 1, a, b, m, k, n, bias); // wasm from 4096 muladds, else TS
           const inner = got.subarray(1, 1 + m * n);
           return sameBits(inner, productThenAdd(a, b, m, k, n, bias)) && Number.isNaN(got[0]) && Number.isNaN(got[1 + m * n]);
         },

@@ -48,7 +48,6 @@ export function matmulKernel(
   out: FloatArray, outOffset: number,
   a: Matrix, b: Matrix,
   m: number, k: number, n: number,
-  row: Float64Array,
   bias: Vector | null = null,
 ): void {
   if (
@@ -63,8 +62,19 @@ export function matmulKernel(
     const wasm = wasmMatmul();
     if (wasm !== null && wasm.matmul(out, outOffset, a, b, m, k, n, bias)) return;
   }
-  matmulInto(out, outOffset, a, b, m, k, n, row);
+  matmulInto(out, outOffset, a, b, m, k, n, rowScratch(n));
   if (bias !== null) addRowInto(out, outOffset, m, n, bias);
+}
+
+let scratch = new Float64Array(64);
+
+/**
+ * The TS kernel's row accumulator, reused across calls (matmulInto calls nothing back, so one
+ * suffices): a fresh Float64Array per product cost ~1 us, as much as a small wasm product.
+ */
+function rowScratch(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch;
 }
 
 /** out[i][j] += bias[j] for the m x n block at outOffset; a typed-array store rounds each sum. */

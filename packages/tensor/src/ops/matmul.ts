@@ -40,7 +40,6 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.ndim - 1];
   const out = Tensor.empty([...batch, m, n], a.dtype);
-  const row = new Float64Array(n);
   const [ars, acs] = a.strides.slice(-2);
   const [brs, bcs] = b.strides.slice(-2);
   let outOffset = 0;
@@ -50,7 +49,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     for (let i = 0; i < count; i++) {
       const A = { data: a.storage, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
       const B = { data: b.storage, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
-      matmulKernel(data, outOffset, A, B, m, k, n, row);
+      matmulKernel(data, outOffset, A, B, m, k, n);
       outOffset += m * n;
     }
   });
@@ -90,7 +89,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
     out.storage as FloatArray, 0,
     { data: mat1.storage, offset: mat1.offset, rowStride: mat1.strides[0], colStride: mat1.strides[1] },
     { data: mat2.storage, offset: mat2.offset, rowStride: mat2.strides[0], colStride: mat2.strides[1] },
-    n, m, p, new Float64Array(p),
+    n, m, p,
     { data: bias.storage, offset: bias.offset, stride: bias.strides[1] },
   );
   // d/dinput = g (summed back to input's shape by expand), d/dmat1 = g @ mat2^T, d/dmat2 = mat1^T @ g

@@ -42,7 +42,7 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const dims = normalizeDims(name, dim, x.ndim);
   const kept = keptShape(x.shape, dims);
   if (kind !== "sum") checkNonEmpty(name, x, dim, dims);
-  const acc = new Float64Array(numelOf(kept));
+  const acc = accumulator(numelOf(kept));
   const strides = contiguousStrides(kept);
   const accStrides = mapDims(kept.length, (i) => (dims.includes(i) ? 0 : strides[i]));
   reduceInto(kind, acc, accStrides, x);
@@ -50,6 +50,18 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const out = Tensor.empty(outShape, x.dtype === "bool" ? "int32" : x.dtype);
   out.storage.set(acc);
   return out;
+}
+
+let accumulators = new Float64Array(64);
+
+/**
+ * Float64 slots for `reduce`, reused across calls (reduceInto calls nothing back, and the
+ * slots are copied into the output before the next use): a fresh Float64Array per reduction
+ * cost ~1 us, more than summing a bias gradient.
+ */
+function accumulator(n: number): Float64Array {
+  if (accumulators.length < n) accumulators = new Float64Array(Math.max(n, 2 * accumulators.length));
+  return accumulators.subarray(0, n);
 }
 
 /** Sum over dims (all by default); backward spreads the gradient back: an expand. */
