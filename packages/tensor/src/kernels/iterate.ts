@@ -26,6 +26,14 @@ export function forEachRow(
   visit: (offsets: Int32Array, n: number, innerStrides: Int32Array) => void,
 ): void {
   const k = operandStrides.length;
+  // The common case first: every operand laid out contiguously (strides of size-1 dims do
+  // not matter), so the whole shape is one row; nothing to collapse.
+  const count = contiguousCount(shape, operandStrides);
+  if (count === 0) return;
+  if (count > 0) {
+    visit(Int32Array.from(operandOffsets), count, new Int32Array(k).fill(1));
+    return;
+  }
   // Collapse: drop size-1 dims, merge dim i into i+1 when every operand allows it.
   const dims: number[] = [];
   const strides: number[][] = operandStrides.map(() => []);
@@ -70,6 +78,22 @@ export function forEachRow(
     }
     if (d < 0) return;
   }
+}
+
+/**
+ * The element count if every operand's strides are the contiguous ones for `shape` (ignoring
+ * dims of size 1), else -1.
+ */
+function contiguousCount(shape: readonly number[], operandStrides: readonly (readonly number[])[]): number {
+  let count = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d];
+    if (size !== 1) {
+      for (let o = 0; o < operandStrides.length; o++) if (operandStrides[o][d] !== count) return size === 0 ? 0 : -1;
+    }
+    count *= size;
+  }
+  return count;
 }
 
 /** Elements of a view (1 for 0-d). */
