@@ -156,6 +156,11 @@ function rowF64(
   }
 }
 
+/** No maximize, weight decay, centering or momentum: the update rowF32Plain and the wasm kernel do. */
+function isPlain(hp: RMSpropHyperparameters): boolean {
+  return !hp.maximize && hp.weightDecay === 0 && !hp.centered && !(hp.momentum > 0);
+}
+
 /** `t` must exist (else say why it may not) and match the parameter's shape and dtype. */
 function checkOperand(name: string, t: Tensor | undefined, param: Tensor, whyMissing = ""): Tensor {
   if (t === undefined) {
@@ -198,6 +203,18 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   const b = hp.momentum > 0
     ? checkOperand("momentumBuffer", state.momentumBuffer, param, "momentum was turned on after it was created")
     : sq;
+  if (param.dtype === "float32" && isPlain(hp) && param.isContiguous && grad.isContiguous && sq.isContiguous) {
+    // The default options over contiguous tensors (the usual case): one row, no odometer.
+    const P = param.storage as Float32Array, G = grad.storage as Float32Array, V = sq.storage as Float32Array;
+    const c = constants(hp, Math.fround);
+    const n = param.numel;
+    if (!simdRmspropF32(P, param.offset, G, grad.offset, V, sq.offset, n, c.A, c.W, c.EPS, c.NLR)) {
+      rowF32Plain(P, G, V, Int32Array.of(param.offset, grad.offset, sq.offset), n, c);
+    }
+    bumpVersion(param);
+    bumpVersion(sq);
+    return;
+  }
   const views = [param, grad, sq, m, b];
   if (param.dtype === "float32") {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float32Array);
