@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Generator, Tensor, randn, tensor, zeros } from "../src/index";
 import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
-import { arenaKernels, wasmElementwise, type ArenaKernels, type BinaryOp } from "../src/kernels/wasm/simd-elementwise";
+import { arenaKernels, wasmElementwise, type ArenaKernels } from "../src/kernels/wasm/simd-elementwise";
 import * as k from "../src/kernels/elementwise";
 import { reduceInto } from "../src/kernels/reduce";
 import { logSoftmaxGradRows, softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
@@ -56,16 +56,19 @@ function sumRowOf(acc: Float64Array, xs: Float32Array): void {
 const ROWS: readonly (readonly [number, number])[] = [[1, 0], [3, 1], [4, 0], [5, 2], [127, 3], [128, 0], [1001, 1], [4099, 2]];
 
 describe("arena kernels match the JS kernels bit for bit", () => {
-  for (const op of ["add", "sub", "mul", "div"] as BinaryOp[]) {
-    it(op, () => {
-      for (const [n, at] of ROWS) {
+  const scalar = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    it(`${op}: in the arena, through copies, and the JS loop (below 128)`, () => {
+      for (const [n, at] of [...ROWS, [70001, 3] as const]) {
         const xs = awkward(n, n), ys = awkward(n, n + 1);
+        const expected = xs.map((x, i) => scalar[op](x, ys[i])); // float32 rounding of the exact double result
         const a = inArena(xs, at), b = inArena(ys, at + 1), out = inArena(new Float32Array(0), 0, n + 6);
         expect(kernels().binary(op, out, 2, a, at, b, at + 1, n)).toBe(true);
-        const expected = new Float32Array(n);
-        k[op](expected, 0, 1, xs, 0, 1, ys, 0, 1, n);
         sameBits(out.subarray(2, 2 + n), expected);
         expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
+        const viaRowKernel = new Float32Array(n); // plain arrays: copies from 128 floats, else the JS loop
+        k[op](viaRowKernel, 0, 1, xs, 0, 1, ys, 0, 1, n);
+        sameBits(viaRowKernel, expected);
       }
     });
   }
