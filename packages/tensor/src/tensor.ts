@@ -10,6 +10,7 @@ import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
 import * as mm from "./ops/matmul";
+import * as ix from "./ops/index-select";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
 import { toNdarray } from "./ndarray";
@@ -326,6 +327,8 @@ export class Tensor {
   expandAs(other: Tensor): Tensor { return mv.expand(this, other.shape); }
   narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  /** torch.index_select: the slices at `index` (int32, 0-d or 1-D) along dim, copied. */
+  indexSelect(dim: number, index: Tensor): Tensor { return ix.indexSelect(this, dim, index); }
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return mv.slice(this, dim, start, end, step);
   }
