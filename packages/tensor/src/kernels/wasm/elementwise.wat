@@ -281,7 +281,25 @@
   ;; dst[i] = relu(src[i]) for i < count (dst may be src): lanes <= 0 (-0 included) are
   ;; cleared to +0 and NaN passes through with its payload, the same bits as the JS kernel.
   (func (export "relu") (param $src i32) (param $dst i32) (param $count i32)
-    (local $end i32) (local $v v128)
+    (local $end i32) (local $v v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    ;; a cache line (16 floats) an iteration while whole ones are left: all four loads issue
+    ;; before the first store, which keeps more memory requests in flight (this op is
+    ;; memory-bound: 4 MB in and out for 1e6 floats)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -16)) (i32.const 2))))
+    (block $done (loop $lines
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $v (v128.load (local.get $src)))
+      (local.set $v1 (v128.load offset=16 (local.get $src)))
+      (local.set $v2 (v128.load offset=32 (local.get $src)))
+      (local.set $v3 (v128.load offset=48 (local.get $src)))
+      (v128.store (local.get $dst) (v128.andnot (local.get $v) (f32x4.le (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (v128.store offset=16 (local.get $dst) (v128.andnot (local.get $v1) (f32x4.le (local.get $v1) (v128.const f32x4 0 0 0 0))))
+      (v128.store offset=32 (local.get $dst) (v128.andnot (local.get $v2) (f32x4.le (local.get $v2) (v128.const f32x4 0 0 0 0))))
+      (v128.store offset=48 (local.get $dst) (v128.andnot (local.get $v3) (f32x4.le (local.get $v3) (v128.const f32x4 0 0 0 0))))
+      (local.set $src (i32.add (local.get $src) (i32.const 64)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (br $lines)))
+    (local.set $count (i32.and (local.get $count) (i32.const 15)))
     (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
       (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
