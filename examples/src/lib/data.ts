@@ -70,8 +70,7 @@ export function take(data: Dataset, indices: ArrayLike<number>): Dataset {
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r];
     if (i < 0 || i >= n) throw new Error(`take: row ${i} out of range for ${n} rows`);
-    // element by element: x.subarray(...) would make a typed array object per row
-    for (let j = 0, from = i * d, to = r * d; j < d; j++) xs[to + j] = x[from + j];
+    xs.set(x.subarray(i * d, (i + 1) * d), r * d);
     ys[r] = y[i];
   }
   return { x: new Tensor(xs, [indices.length, d]), y: new Tensor(ys, [indices.length]), classes: data.classes };
