@@ -23,8 +23,9 @@ export function isFloating(dtype: DType): dtype is "float32" | "float64" {
  */
 export function allocate(dtype: DType, length: number, zero = true): TypedArray {
   switch (dtype) {
-    case "float32": return (useArena(length * 4) ? arena()?.allocate(Float32Array, length, zero) : null) ?? new Float32Array(length);
-    case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero) : null) ?? new Float64Array(length);
+    // Inside a scope the GC registration waits for the scope's end (memory.ts), which disposes most.
+    case "float32": return (useArena(length * 4) ? arena()?.allocate(Float32Array, length, zero, tidyDepth() === 0) : null) ?? new Float32Array(length);
+    case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero, tidyDepth() === 0) : null) ?? new Float64Array(length);
     case "int32": return new Int32Array(length);
     case "bool": return new Uint8Array(length);
   }

@@ -23,6 +23,8 @@ export interface Tracked {
   _kept: boolean;
   /** @internal the arena block of its storage, if any */
   readonly _block: object | null;
+  /** @internal hand its arena block (if any) to the garbage collector: it outlives its scope */
+  _watchBlock(): void;
 }
 
 /** A tidy scope, or the backward pass's (`arenaOnly`: it tracks only tensors in the arena). */
@@ -54,7 +56,10 @@ export function arenaScope(fn: () => void): void {
     fn();
   } finally {
     scopes.pop();
-    for (const t of scope.tensors) if (!t._kept) t.dispose();
+    for (const t of scope.tensors) {
+      if (t._kept) t._watchBlock();
+      else t.dispose();
+    }
   }
 }
 
@@ -93,8 +98,9 @@ export function tidy<T>(fn: () => T): T {
     collect(result, scope, escaped, new Set());
     const outer = scopes.length > 0 ? scopes[scopes.length - 1].tensors : null;
     for (const t of scope) {
-      if (escaped.has(t)) outer?.add(t);
-      else if (!t._kept) t.dispose();
+      if (escaped.has(t) && outer !== null) outer.add(t); // the outer scope decides
+      else if (escaped.has(t) || t._kept) t._watchBlock();
+      else t.dispose();
     }
   }
 }

@@ -103,6 +103,11 @@ export class Tensor {
     if (block !== null && --block.owners === 0) arena()?.release(block);
   }
 
+  /** @internal see memory.ts: its arena block outlives the scope that made it */
+  _watchBlock(): void {
+    if (this._block !== null && !this._disposed) arena()?.watch(this._storage, this._block);
+  }
+
   get isDisposed(): boolean {
     return this._disposed;
   }

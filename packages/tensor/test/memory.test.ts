@@ -205,6 +205,30 @@ describe("the garbage collector returns arena blocks", () => {
     // <=: blocks that earlier tests dropped may come back in the same collections
     expect(inUse()).toBeLessThanOrEqual(before);
   });
+
+  it("so do blocks made inside tidy or a backward pass that outlived it (kept, returned, a .grad)", async () => {
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const collect = async () => {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    await collect();
+    const before = inUse();
+    (() => {
+      // registration with the GC waits for the scope's end: these three must get it then
+      const kept = tidy(() => { const k = keep(zeros(MID)); zeros(MID); return k; });
+      const returned = tidy(() => tidy(() => randn(MID))); // returned through a nested scope
+      const w = randn([128, 64]).requiresGrad_();
+      randn([32, 128]).matmul(w).sum().backward(); // its .grad (32 KB) is made in the pass's scope
+      expect([kept, returned, w.grad!].every((t) => arena()?.holds(t.storage))).toBe(true);
+      expect(inUse()).toBeGreaterThanOrEqual(before + 2 * 32768 + 32768);
+    })();
+    for (let i = 0; i < 10 && inUse() > before; i++) await collect();
+    expect(inUse()).toBeLessThanOrEqual(before);
+  });
 });
 
 describe("property: disposing never corrupts a live tensor", () => {
