@@ -6,6 +6,8 @@
  * A block is freed (1) when `release` is called for it: Tensor.dispose() / tidy() do that once
  * the last tensor over the storage is disposed; or (2) by the garbage collector, through a
  * FinalizationRegistry on the storage typed array, once nothing references it any more.
+ * (Storage made inside a tidy or backward scope is registered only if it outlives the scope:
+ * see `watch`.)
  * Finalizers run only between tasks, never inside a synchronous loop: a loop that neither
  * disposes nor yields fills the arena up to its limit, after which `allocate` returns null and
  * tensors get ordinary typed arrays (the JS kernels then do the work, as without the arena).
