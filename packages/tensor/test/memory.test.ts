@@ -185,16 +185,21 @@ describe("backward's own scope", () => {
   });
 });
 
+/** A full GC, then a turn of the event loop: finalizers (the arena's returns) run between tasks. */
+async function collector(): Promise<() => Promise<void>> {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  return async () => {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+}
+
 describe("the garbage collector returns arena blocks", () => {
   it("a dropped tensor's block comes back after a GC and a turn of the event loop", async () => {
-    const { setFlagsFromString } = await import("node:v8");
-    const { runInNewContext } = await import("node:vm");
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
-    const collect = async () => {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 0)); // finalizers run between tasks
-    };
+    const collect = await collector();
     await collect(); // what earlier tests dropped
     const before = inUse();
     (() => {
@@ -207,14 +212,7 @@ describe("the garbage collector returns arena blocks", () => {
   });
 
   it("so do blocks made inside tidy or a backward pass that outlived it (kept, returned, a .grad)", async () => {
-    const { setFlagsFromString } = await import("node:v8");
-    const { runInNewContext } = await import("node:vm");
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
-    const collect = async () => {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    };
+    const collect = await collector();
     await collect();
     const before = inUse();
     (() => {
