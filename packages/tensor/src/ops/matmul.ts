@@ -36,23 +36,27 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** Batched matrix product of [...batch, m, k] and [...batch, k, n]; any strides. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
-  const batch = a.shape.slice(0, -2);
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.ndim - 1];
-  const out = Tensor.empty([...batch, m, n], a.dtype);
-  const [ars, acs] = a.strides.slice(-2);
-  const [brs, bcs] = b.strides.slice(-2);
-  let outOffset = 0;
+  const nd = a.ndim;
+  const m = a.shape[nd - 2], k = a.shape[nd - 1], n = b.shape[b.ndim - 1];
+  const ars = a.strides[nd - 2], acs = a.strides[nd - 1];
+  const brs = b.strides[b.ndim - 2], bcs = b.strides[b.ndim - 1];
+  const batch = nd === 2 ? [] : a.shape.slice(0, -2);
+  const out = Tensor.empty(nd === 2 ? [m, n] : [...batch, m, n], a.dtype);
   const data = out.storage as FloatArray;
-  // Visit every batch index; within a row of batches the offsets advance by the batch stride.
-  forEachRow(batch, [a.strides.slice(0, -2), b.strides.slice(0, -2)], [a.offset, b.offset], (off, count, s) => {
-    for (let i = 0; i < count; i++) {
-      const A = { data: a.storage, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
-      const B = { data: b.storage, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
-      matmulKernel(data, outOffset, A, B, m, k, n);
-      outOffset += m * n;
-    }
-  });
+  if (nd === 2) {
+    matmulKernel(data, 0, { data: a.storage, offset: a.offset, rowStride: ars, colStride: acs }, { data: b.storage, offset: b.offset, rowStride: brs, colStride: bcs }, m, k, n);
+  } else {
+    let outOffset = 0;
+    // Visit every batch index; within a row of batches the offsets advance by the batch stride.
+    forEachRow(batch, [a.strides.slice(0, -2), b.strides.slice(0, -2)], [a.offset, b.offset], (off, count, s) => {
+      for (let i = 0; i < count; i++) {
+        const A = { data: a.storage, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
+        const B = { data: b.storage, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
+        matmulKernel(data, outOffset, A, B, m, k, n);
+        outOffset += m * n;
+      }
+    });
+  }
   const name = batch.length === 0 ? "MmBackward" : "BmmBackward";
   // d/da = g @ b^T, d/db = a^T @ g (transposes are stride views, no copies).
   return record(out, name, [a, b], (g, [a, b], needs) => [

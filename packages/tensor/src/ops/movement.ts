@@ -70,26 +70,31 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Reorder dims: a view with permuted shape and strides; backward applies the inverse order. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) {
+  const n = x.ndim;
+  if (dims.length !== n) {
     throw new ArgumentError(
-      `permute: number of dims don't match (tensor has ${x.ndim} dims ${fmtShape(x.shape)}, got ${fmtShape(dims)})`,
+      `permute: number of dims don't match (tensor has ${n} dims ${fmtShape(x.shape)}, got ${fmtShape(dims)})`,
     );
   }
-  const order = mapDims(dims.length, (i) => normalizeDim("permute", dims[i], x.ndim));
-  if (new Set(order).size !== order.length) throw new ArgumentError(`permute: repeated dim in ${fmtShape(dims)}`);
-  const inverse = zeroArray(order.length);
-  order.forEach((d, i) => (inverse[d] = i));
-  const out = x._view(mapDims(order.length, (i) => x.shape[order[i]]), mapDims(order.length, (i) => x.strides[order[i]]), x.offset);
-  return record(out, "PermuteBackward", [x], (g) => [permute(g, inverse)]);
+  // Plain loops rather than map/Set: a view is made per transpose of every matmul's backward.
+  const shape: number[] = [], strides: number[] = [], inverse: number[] = [];
+  for (let i = 0; i < n; i++) inverse.push(-1);
+  for (let i = 0; i < n; i++) {
+    const d = normalizeDim("permute", dims[i], n);
+    if (inverse[d] !== -1) throw new ArgumentError(`permute: repeated dim in ${fmtShape(dims)}`);
+    inverse[d] = i;
+    shape.push(x.shape[d]);
+    strides.push(x.strides[d]);
+  }
+  return record(x._view(shape, strides, x.offset), "PermuteBackward", [x], (g) => [permute(g, inverse)]);
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normalizeDim("transpose", dim0, x.ndim);
   const b = normalizeDim("transpose", dim1, x.ndim);
   if (a === b) return x; // includes 0-d tensors, where both dims wrap to 0
-  const order = mapDims(x.ndim, (i) => i);
-  order[a] = b;
-  order[b] = a;
+  const order: number[] = [];
+  for (let i = 0; i < x.ndim; i++) order.push(i === a ? b : i === b ? a : i);
   return permute(x, order);
 }
 
