@@ -1,5 +1,6 @@
 import { ARENA_ALWAYS_BYTES, ARENA_MIN_BYTES, arena } from "./kernels/wasm/arena";
 import { tidyDepth } from "./memory";
+import { smallArray } from "./slab";
 
 /** The element types a tensor can hold, named as in torch (without the `torch.` prefix). */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -19,13 +20,24 @@ export function isFloating(dtype: DType): dtype is "float32" | "float64" {
 /**
  * Allocate storage of `length` elements for `dtype`, zero-filled unless `zero` is false (for
  * outputs a kernel overwrites entirely). Large float storage comes from the wasm arena
- * (kernels/wasm/arena.ts) while it has room, so the wasm kernels can work on it in place.
+ * (kernels/wasm/arena.ts) while it has room, so the wasm kernels can work on it in place;
+ * small storage is a view on a shared buffer (slab.ts).
  */
 export function allocate(dtype: DType, length: number, zero = true): TypedArray {
   switch (dtype) {
     // Inside a scope the GC registration waits for the scope's end (memory.ts), which disposes most.
-    case "float32": return (useArena(length * 4) ? arena()?.allocate(Float32Array, length, zero, tidyDepth() === 0) : null) ?? new Float32Array(length);
-    case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero, tidyDepth() === 0) : null) ?? new Float64Array(length);
+    case "float32": return (useArena(length * 4) ? arena()?.allocate(Float32Array, length, zero, tidyDepth() === 0) : null) ?? smallArray(Float32Array, length);
+    case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero, tidyDepth() === 0) : null) ?? smallArray(Float64Array, length);
+    case "int32": return smallArray(Int32Array, length);
+    case "bool": return smallArray(Uint8Array, length);
+  }
+}
+
+/** A zero-filled typed array for `dtype` with a buffer of its own. */
+export function ownArray(dtype: DType, length: number): TypedArray {
+  switch (dtype) {
+    case "float32": return new Float32Array(length);
+    case "float64": return new Float64Array(length);
     case "int32": return new Int32Array(length);
     case "bool": return new Uint8Array(length);
   }

@@ -1,7 +1,7 @@
 import { backward as runBackward } from "./autograd/engine";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { AccumulateGrad, type Node } from "./autograd/node";
-import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from "./dtype";
+import { allocate, dtypeOf, isFloating, ownArray, type DType, type TypedArray } from "./dtype";
 import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
 import * as k from "./kernels/elementwise";
@@ -374,9 +374,10 @@ export class Tensor {
     return this.storage[this.offset];
   }
 
-  /** The values in row-major order as a fresh typed array of this dtype. */
+  /** The values in row-major order as a fresh typed array of this dtype, alone in its buffer. */
   toTypedArray(): TypedArray {
-    const out = Tensor.empty(this.shape, this.dtype);
+    // Not allocate(): its small storage shares a buffer (slab.ts), and callers may hash or transfer `.buffer`.
+    const out = new Tensor(ownArray(this.dtype, this.numel), this.shape);
     k.mapUnary(k.copy, out, this);
     return out.storage;
   }
