@@ -6,7 +6,7 @@ export {
 } from "./creation";
 export { cat, stack } from "./ops/movement";
 export { where } from "./ops/elementwise";
-export { addmm } from "./ops/matmul";
+export { addmm, mm } from "./ops/matmul";
 /** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
 export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";

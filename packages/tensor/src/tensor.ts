@@ -9,7 +9,7 @@ import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
-import * as mm from "./ops/matmul";
+import * as products from "./ops/matmul";
 import * as ix from "./ops/index-select";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
@@ -298,9 +298,11 @@ export class Tensor {
   // ---------------------------------------------------------------- linear algebra
 
   /** torch.matmul: dot (1-D, 1-D), matrix products, batched with broadcast batch dims. */
-  matmul(other: Tensor): Tensor { return mm.matmul(this, other); }
+  matmul(other: Tensor): Tensor { return products.matmul(this, other); }
+  /** torch.mm: this (n, m) @ other (m, p), both matrices of one dtype; no broadcasting. */
+  mm(other: Tensor): Tensor { return products.mm(this, other); }
   /** torch.addmm (beta = alpha = 1): this + mat1 @ mat2, this broadcast to the product's shape. */
-  addmm(mat1: Tensor, mat2: Tensor): Tensor { return mm.addmm(this, mat1, mat2); }
+  addmm(mat1: Tensor, mat2: Tensor): Tensor { return products.addmm(this, mat1, mat2); }
 
   // ---------------------------------------------------------------- reductions
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Generator, ShapeError, addmm, gradcheck, randn, tensor, type Tensor } from "../src/index";
+import { DTypeError, Generator, ShapeError, addmm, gradcheck, mm, randn, tensor, type Tensor } from "../src/index";
 import { matmulKernel, type Matrix, type Vector } from "../src/kernels/matmul";
 import { wasmMatmul } from "../src/kernels/wasm/simd-matmul";
 import { setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
@@ -151,6 +151,32 @@ describe("addmm", () => {
     expect(() => addmm(randn([4]), randn([2, 4]), randn([4, 3]))).toThrow(/addmm/);
     expect(() => addmm(randn([6, 2, 3]), randn([2, 4]), randn([4, 3]))).toThrow(
       new ShapeError("addmm: input of shape [6, 2, 3] cannot be broadcast to the product's [2, 3]"),
+    );
+  });
+});
+
+describe("mm (torch.mm)", () => {
+  it("equals matmul on matrices, bit for bit, over transposed and offset views", () => {
+    const a = randn([7, 5]), b = randn([6, 5]);
+    const got = mm(a, b.T);
+    expect(got.toArray()).toEqual(a.matmul(b.T).toArray());
+    expect(a.narrow(0, 2, 3).mm(b.T.narrow(1, 1, 4)).toArray()).toEqual(a.narrow(0, 2, 3).matmul(b.T.narrow(1, 1, 4)).toArray());
+    expect(mm(randn([3, 0]), randn([0, 2])).toArray()).toEqual([[0, 0], [0, 0], [0, 0]]);
+  });
+
+  it("has the gradients of a matrix product (gradcheck, float64), recorded as MmBackward", () => {
+    const opts = { dtype: "float64" as const, requiresGrad: true };
+    expect(gradcheck((x, w) => mm(x, w), [randn([3, 5], opts), randn([5, 4], opts)])).toBe(true);
+    expect(gradcheck((x, w) => mm(x.T, w), [randn([5, 3], opts), randn([5, 2], opts)])).toBe(true);
+    expect(mm(randn([2, 2], opts), randn([2, 2], opts)).gradFn?.name).toBe("MmBackward");
+  });
+
+  it("takes matrices of one dtype only, and names the shapes otherwise", () => {
+    expect(() => mm(randn([3]), randn([3, 3]))).toThrow(new ShapeError("mm: self must be a matrix, got 1-D tensor of shape [3]"));
+    expect(() => mm(randn([3, 3]), randn([2, 3, 3]))).toThrow(new ShapeError("mm: mat2 must be a matrix, got 3-D tensor of shape [2, 3, 3]"));
+    expect(() => mm(randn([2, 4]), randn([5, 3]))).toThrow(new ShapeError("mm: mat1 and mat2 shapes cannot be multiplied (2x4 and 5x3)"));
+    expect(() => mm(randn([2, 4]), randn([4, 3], { dtype: "float64" }))).toThrow(
+      new DTypeError("mm: expected mat1 and mat2 to have the same dtype, but got float32 and float64"),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { Tensor, addmm, noGrad, record } from "@minigrad/tensor";
+import { Tensor, addmm, mm, noGrad, record } from "@minigrad/tensor";
 
 /**
  * y = x W^T + b, as torch's F.linear: weight (out, in), input (..., in), bias (out).
@@ -24,13 +24,13 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
 
 /** The primitive: x (n, in), weight (out, in), bias (out) or null. */
 function affine(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  // The matmul checks the shapes and names them on a mismatch; addmm adds the bias as the
-  // product's kernel writes each row (the same bits as matmul then add).
-  const out = noGrad(() => (bias === null ? x.matmul(weight.T) : addmm(bias, x, weight.T)));
+  // mm and addmm check the shapes and name them on a mismatch; addmm adds the bias as the
+  // product's kernel writes each row (the same bits as mm then add).
+  const out = noGrad(() => (bias === null ? mm(x, weight.T) : addmm(bias, x, weight.T)));
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record(out, bias === null ? "MmBackward" : "AddmmBackward", inputs, (g, [x, weight], needs) => [
-    needs[0] ? g.matmul(weight) : null,
-    needs[1] ? g.T.matmul(x) : null,
+    needs[0] ? mm(g, weight) : null,
+    needs[1] ? mm(g.T, x) : null,
     ...(bias === null ? [] : [needs[2] ? g.sum(0) : null]),
   ], [x, weight]);
 }

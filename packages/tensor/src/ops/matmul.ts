@@ -1,6 +1,6 @@
 import { record } from "../autograd/record";
 import { isFloating, promoteTypes, type FloatArray } from "../dtype";
-import { ShapeError, fmtShape } from "../errors";
+import { DTypeError, ShapeError, fmtShape } from "../errors";
 import { forEachRow } from "../kernels/iterate";
 import { matmulKernel } from "../kernels/matmul";
 import { broadcastShapes } from "../shape";
@@ -32,6 +32,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
   return out;
+}
+
+/**
+ * torch.mm: the product of two matrices of one dtype, (n, m) @ (m, p), without matmul's
+ * promotion and broadcasting (the products inside a backward need neither).
+ */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2) throw new ShapeError(`mm: self must be a matrix, got ${a.ndim}-D tensor of shape ${fmtShape(a.shape)}`);
+  if (b.ndim !== 2) throw new ShapeError(`mm: mat2 must be a matrix, got ${b.ndim}-D tensor of shape ${fmtShape(b.shape)}`);
+  if (a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`);
+  }
+  if (a.dtype !== b.dtype) throw new DTypeError(`mm: expected mat1 and mat2 to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+  return bmm(a, b);
 }
 
 /** Batched matrix product of [...batch, m, k] and [...batch, k, n]; any strides. */
