@@ -55,7 +55,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   const ars = a.strides[nd - 2], acs = a.strides[nd - 1];
   const brs = b.strides[b.ndim - 2], bcs = b.strides[b.ndim - 1];
   const batch = nd === 2 ? [] : a.shape.slice(0, -2);
-  const out = Tensor.empty(nd === 2 ? [m, n] : [...batch, m, n], a.dtype);
+  const out = Tensor._uninitialized(nd === 2 ? [m, n] : [...batch, m, n], a.dtype); // the kernel writes every element
   const data = out.storage as FloatArray;
   if (nd === 2) {
     matmulKernel(data, 0, { data: a.storage, offset: a.offset, rowStride: ars, colStride: acs }, { data: b.storage, offset: b.offset, rowStride: brs, colStride: bcs }, m, k, n);
@@ -102,7 +102,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   if (!isFloating(dtype) || mat1.dtype !== dtype || mat2.dtype !== dtype || (n > 1 && bias.strides[0] !== 0)) {
     return add(bias, bmm(mat1, mat2)); // a full matrix to add, or dtypes to promote: composed
   }
-  const out = Tensor.empty([n, p], dtype);
+  const out = Tensor._uninitialized([n, p], dtype); // the kernel writes every element
   matmulKernel(
     out.storage as FloatArray, 0,
     { data: mat1.storage, offset: mat1.offset, rowStride: mat1.strides[0], colStride: mat1.strides[1] },
