@@ -41,8 +41,20 @@ const result = trainDigits(flags, {
 console.log(`test accuracy ${result.testAccuracy.toFixed(3)} (PyTorch 1.13 reference: ${PYTORCH_TEST_ACCURACY})`);
 console.log(`last batch loss ${result.lastBatchLoss.toFixed(3)} (PyTorch: ${PYTORCH_LAST_LOSS})`);
 console.log(
-  `training time ${result.msPerEpoch.toFixed(1)} ms per epoch (PyTorch 1.13, one thread: ${PYTORCH_MS_PER_EPOCH} ms per epoch)`,
+  `training time ${result.msPerEpoch.toFixed(1)} ms per epoch, V8 background threads: ${v8PoolSize()} ` +
+    `(PyTorch 1.13, one thread: ${PYTORCH_MS_PER_EPOCH} ms per epoch)`,
 );
+
+/**
+ * The `digits` script runs Node with --v8-pool-size=1: on a 2-core machine, V8's default of four
+ * background threads (its optimizing compiler and GC) preempt the training thread while the
+ * step's code is being optimized, in the first epochs (examples/README.md).
+ */
+function v8PoolSize(): string {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  const flag = args.find((a) => a.startsWith("--v8-pool-size="));
+  return flag === undefined ? "4 (Node's default)" : flag.slice("--v8-pool-size=".length);
+}
 
 const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), flags.out);
 mkdirSync(outDir, { recursive: true });
