@@ -2,9 +2,11 @@
  * Timing: warm-up, alternation between implementations, median of repeated samples.
  *
  * Every implementation of a row is a `Contender`. `measure` warms each one up, then takes
- * `repeats` rounds; in each round every contender runs once, and the order rotates from
- * round to round (A B C, B C A, C A B, ...), so a slow drift of the machine (thermal,
- * another process, GC pressure) lands on all of them alike. The figure kept is the median.
+ * `repeats` rounds; in each round every contender runs once, in each of their orders in turn
+ * (A B C, A C B, B A C, ...), so a slow drift of the machine (thermal, another process, GC
+ * pressure) lands on all of them alike, and each contender runs after each other one equally
+ * often: what ran just before (its data in the cache or evicted, its garbage still to
+ * collect) weighs on all of them alike. The figure kept is the median.
  */
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
@@ -70,9 +72,10 @@ export async function measure(contenders: readonly Contender[], { warmup, repeat
       c.run();
     }
   }
+  const orders = allOrders(contenders.length);
   for (let round = 0; round < repeats; round++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const c = contenders[(round + k) % contenders.length];
+    for (const k of orders[round % orders.length]) {
+      const c = contenders[k];
       await c.before?.();
       const s = c.run();
       times.get(c.impl)?.push(s.ms);
@@ -81,6 +84,19 @@ export async function measure(contenders: readonly Contender[], { warmup, repeat
   }
   const out = new Map<Impl, Stats>();
   for (const c of contenders) out.set(c.impl, stats(times.get(c.impl) ?? [], withReadback.get(c.impl)));
+  return out;
+}
+
+/**
+ * Every order of 0..n-1. Over a full cycle of rounds each index directly follows each other
+ * one equally often (with A B C rotated only, B would follow A in two rounds of three).
+ */
+export function allOrders(n: number): number[][] {
+  if (n <= 1) return [n === 1 ? [0] : []];
+  const out: number[][] = [];
+  for (const rest of allOrders(n - 1)) {
+    for (let at = 0; at < n; at++) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+  }
   return out;
 }
 
