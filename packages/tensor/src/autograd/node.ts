@@ -37,11 +37,22 @@ export class Node {
   /** Which op made each saved tensor, for the error message (fixed at save time). */
   private readonly savedOwners: (string | null)[];
   private backwardFn: BackwardFn | null;
+  /** needs[i]: whether input i wants a gradient (has an edge). */
+  private readonly needs: readonly boolean[];
   private released = false;
 
   constructor(readonly name: string, inputs: readonly Tensor[], backwardFn: BackwardFn | null, saved: readonly Tensor[] = NOTHING) {
-    this.nextFunctions = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t._gradAccumulator()) : null));
-    this.inputShapes = inputs.map((t) => t.shape);
+    // Plain loops: a node is made per op, and the graph's edges never change afterwards.
+    const next: (Node | null)[] = [], shapes: (readonly number[])[] = [], needs: boolean[] = [];
+    for (const t of inputs) {
+      const edge = t.requiresGrad ? (t.gradFn ?? t._gradAccumulator()) : null;
+      next.push(edge);
+      shapes.push(t.shape);
+      needs.push(edge !== null);
+    }
+    this.nextFunctions = next;
+    this.inputShapes = shapes;
+    this.needs = needs;
     this.backwardFn = backwardFn;
     this.saved = saved;
     this.savedVersions = saved.length === 0 ? NOTHING : saved.map((t) => t.version);
@@ -58,7 +69,8 @@ export class Node {
           "access saved tensors after calling backward.",
       );
     }
-    this.saved.forEach((t, i) => {
+    for (let i = 0; i < this.saved.length; i++) {
+      const t = this.saved[i];
       if (t.isDisposed) {
         const owner = this.savedOwners[i];
         throw new AutogradError(
@@ -74,15 +86,13 @@ export class Node {
             `${t.version}; expected version ${this.savedVersions[i]} instead.`,
         );
       }
-    });
-    return this.backwardFn(grad, this.saved, this.nextFunctions.map((n) => n !== null));
+    }
+    return this.backwardFn(grad, this.saved, this.needs);
   }
 
   /** Called once the output exists: a saved output is named as "output 0 of <this node>". */
   markOutput(out: Tensor): void {
-    this.saved.forEach((t, i) => {
-      if (t === out) this.savedOwners[i] = this.name;
-    });
+    for (let i = 0; i < this.saved.length; i++) if (this.saved[i] === out) this.savedOwners[i] = this.name;
   }
 
   /** Drop what was saved for backward (after a backward without retainGraph). */

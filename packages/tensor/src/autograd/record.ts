@@ -14,9 +14,12 @@ export function record(
   backward: BackwardFn,
   saved?: readonly Tensor[],
 ): Tensor {
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+  if (!isGradEnabled()) return out;
+  for (const t of inputs) {
+    if (!t.requiresGrad) continue;
     out.gradFn = new Node(name, inputs, backward, saved);
     out.gradFn.markOutput(out);
+    break;
   }
   return out;
 }
