@@ -14,12 +14,9 @@ export function record(
   backward: BackwardFn,
   saved?: readonly Tensor[],
 ): Tensor {
-  if (!isGradEnabled()) return out;
-  for (const t of inputs) {
-    if (!t.requiresGrad) continue;
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.gradFn = new Node(name, inputs, backward, saved);
     out.gradFn.markOutput(out);
-    break;
   }
   return out;
 }
