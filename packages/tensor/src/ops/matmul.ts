@@ -58,7 +58,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   const out = Tensor._uninitialized(nd === 2 ? [m, n] : [...batch, m, n], a.dtype); // the kernel writes every element
   const data = out.storage as FloatArray;
   if (nd === 2) {
-    matmulKernel(data, 0, { data: a.storage, offset: a.offset, rowStride: ars, colStride: acs }, { data: b.storage, offset: b.offset, rowStride: brs, colStride: bcs }, m, k, n);
+    // One product, no batch to visit (the usual case: every product of a linear layer).
+    const A = { data: a.storage, offset: a.offset, rowStride: ars, colStride: acs };
+    const B = { data: b.storage, offset: b.offset, rowStride: brs, colStride: bcs };
+    matmulKernel(data, 0, A, B, m, k, n);
   } else {
     let outOffset = 0;
     // Visit every batch index; within a row of batches the offsets advance by the batch stride.
