@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Generator, randn } from "../src/index";
 import { THREADS_MIN_MULADDS, matmulKernel, type Matrix } from "../src/kernels/matmul";
 import { wasmMatmul } from "../src/kernels/wasm/simd-matmul";
-import { matmulThreads, matmulWorkerRunning, setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
+import { CONTROL, WorkerHelper, kernelHelper, matmulThreads, matmulWorkerRunning, setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
 import { SHARED_GENERATED_PATH, compileSharedMatmulWat, renderSharedMatmulModule } from "../scripts/build-wasm";
 
 /**
@@ -52,7 +52,7 @@ describe("two-thread matmul", () => {
 
   // m: odd, a multiple of 4, just above the split minimum, not a multiple of 4 in either half
   const shapes: [number, number, number][] = [
-    [8, 3, 5], [9, 17, 13], [13, 64, 33], [37, 100, 29], [64, 784, 256], [127, 129, 131], [255, 600, 9], [512, 512, 512],
+    [8, 3, 5], [9, 17, 13], [13, 64, 33], [37, 100, 29], [64, 784, 256], [127, 129, 131], [255, 600, 9], [300, 1000, 33], [512, 512, 512],
   ];
   for (const [m, k, n] of shapes) {
     it(`equals the single-thread kernel bit for bit: ${m}x${k} @ ${k}x${n}`, () => {
@@ -68,6 +68,53 @@ describe("two-thread matmul", () => {
       }
     });
   }
+
+  it("shares a product's chunks with the worker: both threads take some", () => {
+    setMatmulThreads(2);
+    const threaded = threadedMatmul()!;
+    const helper = kernelHelper()!;
+    const [m, k, n] = [512, 512, 512];
+    const a = operand(m, k), b = operand(k, n);
+    const want = singleThread(a, b, m, k, n);
+    let byWorker = 0;
+    // The worker joins once it wakes (~50 us); a 512^3 product takes milliseconds, so it takes
+    // part in nearly every one. A few tries allow for a busy machine.
+    for (let tries = 0; tries < 20 && byWorker === 0; tries++) {
+      const got = new Float32Array(m * n);
+      expect(threaded.matmul(got, 0, a, b, m, k, n)).toBe(true);
+      expectSameBits(got, want);
+      expect(helper.lastChunks).toBe(128); // chunks of 4 rows (2^20 multiply-adds / 512^2)
+      byWorker = helper.lastByWorker;
+    }
+    expect(byWorker).toBeGreaterThan(0);
+    expect(byWorker).toBeLessThan(128); // this thread claims the first chunk at once
+  });
+
+  it("adds a bias to every chunk's rows as the single-thread kernel does", () => {
+    setMatmulThreads(2);
+    const [m, k, n] = [300, 1000, 33]; // 10 chunks of 32 rows, the last of 12; n not a multiple of 8
+    const a = operand(m, k), b = operand(k, n);
+    const bias = { data: new Float32Array(n + 1), offset: 1, stride: 1 };
+    rng.fillNormal(bias.data, 0, 1);
+    const want = new Float32Array(m * n);
+    expect(wasmMatmul()!.matmul(want, 0, a, b, m, k, n, bias)).toBe(true);
+    const got = new Float32Array(m * n);
+    expect(threadedMatmul()!.matmul(got, 0, a, b, m, k, n, bias)).toBe(true);
+    expectSameBits(got, want);
+  });
+
+  it("runs every chunk on this thread when the worker is absent or still leaving its last job", () => {
+    const ctl = new Int32Array(new SharedArrayBuffer(CONTROL.slots * 4));
+    const helper = new WorkerHelper(ctl); // no worker reads this block
+    for (const inside of [0, 1]) {
+      ctl[CONTROL.INSIDE] = inside;
+      const calls: number[][] = [];
+      const ok = helper.run("add", 10, 3, 100, 12, 200, 12, 300, 12, (units, a0, a1, a2) => { calls.push([units, a0, a1, a2]); });
+      expect(ok).toBe(true);
+      expect(calls).toEqual([[3, 100, 200, 300], [3, 112, 212, 312], [3, 124, 224, 324], [1, 136, 236, 336]]);
+      expect([helper.lastChunks, helper.lastByWorker]).toEqual([4, 0]);
+    }
+  });
 
   it("is what matmulKernel uses for large float32 products, and the tensor matmul agrees", () => {
     setMatmulThreads(2);

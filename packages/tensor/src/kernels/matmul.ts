@@ -26,16 +26,15 @@ export interface Vector {
 export const WASM_MIN_MULADDS = 4096;
 
 /**
- * Float32 products of at least this many multiply-adds are split between this thread and a
+ * Float32 products of at least this many multiply-adds are shared between this thread and a
  * worker (kernels/wasm/threads.ts) where that is available: Node with SharedArrayBuffer and
  * two cores, unless `setMatmulThreads(1)` or MINIGRAD_MATMUL_THREADS=1. Same kernel, same
- * result bit for bit. Measured (Node 20, x64, 2 cores), one thread against two: in isolation
- * 128x128x256 (2^22) takes 135 us against 81 us with the worker polling, about even when it
- * has to be woken (+50-60 us). But the bench's MLP 784-256-10 step (products of 2^23.6)
- * went from 3.6 to 4.4 ms with 2^22 here (not yet understood), so the threshold is 2^24
- * (256^3: 540 us on one thread, 300-410 us on two): 512^3 goes from 60 to 107 GFLOP/s.
+ * result bit for bit. Measured (Node 20, x64, 2 cores; one thread against two, with the worker
+ * polling after a previous job / asleep): 64x784x256 (2^23.6) 481 -> 322 / 364 us;
+ * 128x128x256 (2^22) 192 -> 136 / 132 us; 64x256x128 (2^21) 84 -> 68 / 82 us; at 2^19 two
+ * threads lose (one chunk only, 21 -> 25-38 us).
  */
-export const THREADS_MIN_MULADDS = 2 ** 24;
+export const THREADS_MIN_MULADDS = 2 ** 22;
 
 /**
  * out[m x n] (contiguous, at outOffset) = a[m x k] @ b[k x n] (+ bias[n] on every row), any

@@ -2,7 +2,7 @@ import { arena, type Arena } from "./arena";
 import { ELEMENTWISE_SHARED_WASM_BASE64 } from "./elementwise-shared-wasm";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm";
 import { decodeBase64, growTo, instantiateSync } from "./load";
-import { kernelHelper, type Job, type WorkerHelper } from "./threads";
+import { kernelHelper, type ChunkFn, type Job } from "./threads";
 
 /**
  * The JS half of the WebAssembly SIMD elementwise kernels (elementwise.wat), in two forms:
@@ -40,10 +40,10 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "reluGrad";
 export type UnaryOp = "exp" | "tanh" | "sigmoid" | "relu";
 
 /**
- * Rows at least this long are split in two: the first half here, the second on the worker
- * thread (threads.ts), both on the arena at once. Every element is computed by the same kernel
- * either way, so the results are the same bits. Waking the worker costs ~50 us when it sleeps
- * (it does, after 0.5 ms idle), so the split pays off where the work is long:
+ * Rows at least this long are shared with the worker thread (threads.ts), both on the arena
+ * at once, in chunks of THREAD_CHUNK floats. Every element is computed by the same kernel
+ * either way, so the results are the same bits. The worker joins late when it sleeps (~50 us
+ * to wake it), so sharing pays where the work is long:
  *  - exp, tanh, sigmoid and the RMSprop update are compute-bound: from 2^17 floats (1e6: exp 1.9 -> 1.0 ms,
  *    RMSprop 0.82 -> 0.45 ms);
  *  - add/sub/mul/div and relu are memory-bound (1e6: 0.1 ms in cache, 0.3-0.4 ms from DRAM,
@@ -52,9 +52,24 @@ export type UnaryOp = "exp" | "tanh" | "sigmoid" | "relu";
 const SPLIT_COMPUTE_BOUND = 1 << 17;
 const SPLIT_MEMORY_BOUND = 1 << 21;
 
+/** Floats per chunk of a shared row (128 KB per operand). */
+const THREAD_CHUNK = 1 << 15;
+
 /** The kernels on the arena's memory: each works in place on tensors' storage there. */
 export class ArenaKernels {
-  constructor(private readonly arena: Arena, private readonly wasm: ElementwiseExports) {}
+  /** Each kernel as a chunk of a shared job (threads.ts's ChunkFn), made once. */
+  private readonly chunkFns = new Map<Job, ChunkFn>();
+
+  constructor(private readonly arena: Arena, private readonly wasm: ElementwiseExports) {
+    for (const op of ["add", "sub", "mul", "div", "reluGrad"] as const) {
+      const f = wasm[op];
+      this.chunkFns.set(op, (units, a, b, out) => f(a, b, out, units));
+    }
+    for (const op of ["exp", "tanh", "sigmoid", "relu"] as const) {
+      const f = wasm[op];
+      this.chunkFns.set(op, (units, a, out) => f(a, out, units));
+    }
+  }
 
   /** out[io ..+ n] = a[ia ..+ n] op b[ib ..+ n], if all three are float32 in the arena. */
   binary(op: BinaryOp, out: ArrayBufferView, io: number, a: ArrayBufferView, ia: number, b: ArrayBufferView, ib: number, n: number): boolean {
@@ -65,10 +80,8 @@ export class ArenaKernels {
       this.wasm[op](A, B, O, n);
       return true;
     }
-    const h = half(n);
-    helper.post(op, A + 4 * h, B + 4 * h, O + 4 * h, n - h);
-    this.wasm[op](A, B, O, h);
-    joined(helper, op);
+    const step = 4 * THREAD_CHUNK;
+    shared(op, helper.run(op, n, THREAD_CHUNK, A, step, B, step, O, step, this.chunkFns.get(op)!));
     return true;
   }
 
@@ -81,10 +94,8 @@ export class ArenaKernels {
       this.wasm[op](A, O, n);
       return true;
     }
-    const h = half(n);
-    helper.post(op, A + 4 * h, O + 4 * h, n - h);
-    this.wasm[op](A, O, h);
-    joined(helper, op);
+    const step = 4 * THREAD_CHUNK;
+    shared(op, helper.run(op, n, THREAD_CHUNK, A, step, O, step, 0, 0, this.chunkFns.get(op)!));
     return true;
   }
 
@@ -104,10 +115,11 @@ export class ArenaKernels {
       this.wasm.rmsprop(P, G, V, n, A, W, EPS, NLR);
       return true;
     }
-    const h = half(n);
-    helper.postRmsprop(P + 4 * h, G + 4 * h, V + 4 * h, n - h, A, W, EPS, NLR);
-    this.wasm.rmsprop(P, G, V, h, A, W, EPS, NLR);
-    joined(helper, "rmsprop");
+    const step = 4 * THREAD_CHUNK, rmsprop = this.wasm.rmsprop;
+    helper.setFloats(A, W, EPS, NLR);
+    shared("rmsprop", helper.run("rmsprop", n, THREAD_CHUNK, P, step, G, step, V, step, (units, p, g, v) => {
+      rmsprop(p, g, v, units, A, W, EPS, NLR);
+    }));
     return true;
   }
 
@@ -131,18 +143,14 @@ export class ArenaKernels {
   }
 }
 
-/** Where to split n elements: about half, on a whole vector. */
-function half(n: number): number {
-  return (n >> 1) & ~3;
-}
-
 /**
- * Wait for the worker's half. It can only fail where the kernel traps (the worker runs the same
- * module on the same memory, so this thread would have trapped too): a bug, reported as one.
- * Its half is not redone here, since an in-place kernel may have written part of it.
+ * Check a shared job's outcome. It can only fail where the kernel traps (the worker runs the
+ * same module on the same memory, so this thread would have trapped too): a bug, reported as
+ * one. The failed chunks are not redone here, since an in-place kernel may have written part
+ * of them.
  */
-function joined(helper: WorkerHelper, job: Job): void {
-  if (!helper.finish()) throw new Error(`minigrad internal error: the ${job} kernel failed on the worker thread`);
+function shared(job: Job, ok: boolean): void {
+  if (!ok) throw new Error(`minigrad internal error: the ${job} kernel failed on the worker thread`);
 }
 
 /**

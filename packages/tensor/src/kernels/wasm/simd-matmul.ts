@@ -18,17 +18,25 @@ export interface MatmulExports {
 }
 
 /**
- * Another thread that can run `gemm` on the same (shared) memory: kernels/wasm/threads.ts.
- * `start` hands it a product and returns at once; `finish` blocks until it is done and says
- * whether it succeeded (if not, nothing it wrote is relied on: the caller redoes that part).
+ * Another thread that can run `gemm` on the same (shared) memory: kernels/wasm/threads.ts's
+ * WorkerHelper. `run` shares a job's chunks with it (see there); false if a chunk failed on
+ * the other thread (nothing it wrote is relied on then: the caller redoes the product).
  */
 export interface GemmHelper {
-  start(m: number, n: number, k: number, ap: number, bp: number, c: number): void;
-  finish(): boolean;
+  run(job: "gemm", total: number, per: number, a0: number, s0: number, a1: number, s1: number, a2: number, s2: number,
+    local: (units: number, a0: number, a1: number, a2: number) => void, n: number, k: number): boolean;
 }
 
 /** Products with fewer rows than this are not split between threads. */
 const SPLIT_MIN_ROWS = 8;
+
+/**
+ * A shared product is cut into chunks of whole A panels of about this many multiply-adds
+ * (~30 us each), so the two threads can balance: 64x784x256 in 8 chunks of 8 rows, 512^3 in
+ * 128 of 4. Each chunk reads all of packed B again, from L2: ~1 byte per multiply-add, well
+ * within what L2 delivers.
+ */
+const CHUNK_MULADDS = 2 ** 20;
 
 /** The micro-kernel's tile in matmul.wat: A is packed in panels of 4 rows, B of 8 columns. */
 const A_PANEL = 4;
@@ -53,8 +61,8 @@ export class WasmMatmul {
   private readonly stagedB: Staged = { offset: 0, rowStride: 0, colStride: 0 };
 
   /**
-   * `helper`, given only for a module over shared memory, takes the lower half of the rows of
-   * C in every product (the calling thread computes the upper half meanwhile).
+   * `helper`, given only for a module over shared memory, shares every product's rows of C
+   * with another thread.
    */
   constructor(private readonly wasm: MatmulExports, private readonly helper: GemmHelper | null = null) {
     this.heap = new Float32Array(wasm.memory.buffer);
@@ -96,21 +104,22 @@ export class WasmMatmul {
       out.set(this.heap.subarray(cAt, cAt + m * n), outOffset);
       return true;
     }
-    // Rows [0, m1) here, [m1, m) on the helper; m1 is a multiple of the A panel, so each half
-    // is whole panels of packed A (the last one padded as before), and each half gets its own
-    // region of C: rows m1.. start at m1 padded rows in. Every element of C is computed by
-    // the same tile calls in the same k order as unsplit, so the result is bit for bit the same.
-    const m1 = roundUp(Math.ceil(m / 2), A_PANEL), m2 = m - m1;
-    const c2At = cAt + m1 * nPad;
-    helper.start(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
-    gemm(m1, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
-    if (!helper.finish()) gemm(m2, n, k, 4 * (apAt + m1 * k), 4 * bpAt, 4 * c2At);
-    if (bias !== null) {
-      addRow(4 * cAt, m1, n, 4 * biasAt);
-      addRow(4 * c2At, m2, n, 4 * biasAt);
+    // Chunks of `rows` rows (whole A panels), each with its own region of C: chunk i's rows
+    // start i*rows padded rows in. Every element of C is computed by the same tile calls in the
+    // same k order as unsplit, so the result is bit for bit the same.
+    const rows = roundUp(Math.max(1, Math.ceil(CHUNK_MULADDS / (k * n))), A_PANEL);
+    const shared = helper.run(
+      "gemm", m, rows, 4 * apAt, 4 * rows * k, 4 * bpAt, 0, 4 * cAt, 4 * rows * nPad,
+      (units, ap, bp, c) => gemm(units, n, k, ap, bp, c), n, k,
+    );
+    if (!shared) {
+      gemm(m, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
+    } else if (nPad !== n) {
+      // each chunk closed its own gaps; bring the chunks together (moving down: copyWithin is safe)
+      for (let r = rows; r < m; r += rows) this.heap.copyWithin(cAt + r * n, cAt + r * nPad, cAt + r * nPad + Math.min(rows, m - r) * n);
     }
-    out.set(this.heap.subarray(cAt, cAt + m1 * n), outOffset);
-    out.set(this.heap.subarray(c2At, c2At + m2 * n), outOffset + m1 * n);
+    if (bias !== null) addRow(4 * cAt, m, n, 4 * biasAt);
+    out.set(this.heap.subarray(cAt, cAt + m * n), outOffset);
     return true;
   }
 

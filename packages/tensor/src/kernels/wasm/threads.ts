@@ -5,42 +5,62 @@ import { decodeBase64 } from "./load";
 import { WasmMatmul, type GemmHelper, type MatmulExports } from "./simd-matmul";
 
 /**
- * The two-thread matmul (Node only): the kernel of matmul.wat compiled with an imported
- * shared memory (matmul-shared-wasm.ts), instantiated on this thread and on one persistent
- * worker over the same WebAssembly.Memory. `WasmMatmul` stages and packs both operands here,
- * hands the lower rows of C to the worker and computes the upper rows meanwhile (see its
- * `matmul`). The hand-off is a few Int32 slots in a SharedArrayBuffer: the arguments, then a
- * state flipped with Atomics.store/notify; each side sleeps in Atomics.wait until it flips.
- * Blocking the main thread is what keeps `matmul` synchronous (Node allows Atomics.wait there;
- * browsers do not, which is one reason this path is Node only).
+ * The second thread (Node only): one persistent worker that shares the work of long kernels
+ * with this thread. Both run the same wasm kernels on the same memory: matmul.wat compiled with
+ * an imported shared memory (matmul-shared-wasm.ts), and elementwise.wat on the arena's memory
+ * (arena.ts), so products, long elementwise rows and the RMSprop update are computed by both.
  *
- * The same worker also runs elementwise.wat's kernels on the arena's memory (arena.ts), so
- * that large elementwise ops and the RMSprop update are split in two halves as well
- * (`kernelHelper`; simd-elementwise.ts's ArenaKernels does the split).
+ * A job is cut into chunks (row panels of a product, runs of a row), and the two threads claim
+ * them one at a time from a shared counter (`WorkerHelper.run`). This thread starts at once; the
+ * worker joins when it wakes, which costs 50-60 us here when it sleeps (a VM), ~1 us when it is
+ * still polling after its last job. So whatever the worker's delay (asleep, or off the CPU while
+ * the garbage collector's threads hold the other core), a job takes at most about what it takes
+ * on one thread: this thread does every chunk the worker has not claimed. Every element is
+ * computed by the same kernel call shape either way, so the results are the same bits.
  *
- * The worker starts on the first product or kernel that asks for it, is unref'd so it never
- * keeps the process alive, and sleeps between jobs. Wherever something is missing (not Node,
- * no SharedArrayBuffer, one core, the worker failed to start) `threadedMatmul` and
- * `kernelHelper` return null and the caller uses one thread.
+ * The hand-off is a few Int32 slots in a SharedArrayBuffer, written with Atomics. Blocking in
+ * Atomics.wait is what keeps the kernels synchronous (Node allows it on the main thread;
+ * browsers do not, one reason this path is Node only).
+ *
+ * The worker starts on the first job that asks for it, is unref'd so it never keeps the process
+ * alive, and sleeps between jobs. Wherever something is missing (not Node, no
+ * SharedArrayBuffer, one core, the worker failed to start) `threadedMatmul` and `kernelHelper`
+ * return null and the caller uses one thread.
  */
 
 /** Int32 slots of the control block. */
-const STATE = 0; // one of the states below
-const READY = 1; // 0 while the worker starts, 1 once it waits for work, -1 if it could not start
-const JOB = 2; // what to run: an index into JOBS
-const ARGS = 3; // integer arguments, ARGS .. ARGS+5
-const FLOATS = 9; // float32 arguments (RMSprop's constants), FLOATS .. FLOATS+3, as float bits
-const CONTROL_SLOTS = 16;
+const GEN = 0; // the current job's number (1, 2, ...); CLOSED while the next one is written; STOPPED
+const INSIDE = 1; // 1 while the worker is inside a job (between its check of GEN and its last claim)
+const READY = 2; // 0 while the worker starts, 1 once it waits for work, -1 if it could not start
+const JOB = 3; // what to run: an index into JOBS
+const TOTAL = 4; // units of work: rows of C, or floats
+const PER = 5; // units per chunk
+const CHUNKS = 6; // ceil(TOTAL / PER)
+const NEXT = 7; // the next chunk to claim (either thread: Atomics.add)
+const FINISHED = 8; // chunks done
+const FAILED = 9; // 1 if a chunk threw on the worker
+const ARGS = 10; // three addresses with their per-chunk steps (a0 s0 a1 s1 a2 s2), then gemm's n and k
+const FLOATS = 18; // float32 arguments (RMSprop's constants), FLOATS .. FLOATS+3, as float bits
+const CONTROL_SLOTS = 24;
+
+/** Values of GEN besides job numbers. */
+const CLOSED = -1, STOPPED = -2;
+
+/** @internal The control block's layout, for tests that drive a WorkerHelper without a worker. */
+export const CONTROL = { slots: CONTROL_SLOTS, INSIDE, NEXT, FINISHED } as const;
 
 /**
- * The jobs, by the export that runs them: gemm from matmul.wat; the rest from elementwise.wat
- * (integer arguments first, then RMSprop's four floats).
+ * The jobs, by the export that runs them: gemm from matmul.wat; the rest from elementwise.wat.
+ * How the worker calls each (chunk i covers `units` units at addresses a_j + i*s_j):
+ *   gemm(units, n, k, a0, a1, a2); rmsprop(a0, a1, a2, units, four floats);
+ *   binary ops f(a0, a1, a2, units); unary ops f(a0, a1, units).
  */
 export const JOBS = ["gemm", "rmsprop", "add", "sub", "mul", "div", "reluGrad", "exp", "tanh", "sigmoid", "relu"] as const;
 export type Job = (typeof JOBS)[number];
+const FIRST_UNARY = JOBS.indexOf("exp");
 
-/** Values of the STATE slot. */
-const IDLE = 0, WORK = 1, DONE = 2, FAILED = 3, STOP = 4;
+/** This thread's way to run one chunk: `units` units at the chunk's three addresses. */
+export type ChunkFn = (units: number, a0: number, a1: number, a2: number) => void;
 
 /** Shared memory limit in pages (1 GiB, simd-matmul.ts's MAX_BYTES); matches the shared build. */
 const MAX_PAGES = 16384;
@@ -49,19 +69,23 @@ const MAX_PAGES = 16384;
 const START_TIMEOUT_MS = 10_000;
 
 /**
- * After a product the worker polls for the next one this long (ms) before it sleeps in
- * Atomics.wait. Waking a sleeping thread costs 50-60 us here (a VM); a hot one answers in
- * about 1 us. Measured, 2 cores: 128x256x256 takes 275 us on one thread, 275 us on two
- * with the worker asleep, 160 us with it polling; 256^3: 540, 410, 300 us. Consecutive
- * products (a training step) find it polling; the cost is up to this much idle CPU after each.
+ * After a job the worker polls for the next one this long (ms) before it sleeps in
+ * Atomics.wait: consecutive jobs (a training step) find it awake. The cost is up to this much
+ * idle CPU after each.
  */
 const WORKER_SPIN_MS = 0.5;
 
 /**
+ * Polls of FINISHED before this thread sleeps waiting for the worker's last chunk (~0.1-0.3 ms:
+ * longer than a chunk takes). Waking a sleeping thread costs ~50 us here, more than most waits.
+ */
+const FINISH_SPINS = 1 << 15;
+
+/**
  * The worker, evaluated as a CommonJS script (no file to locate next to a bundle). It owns no
- * JS state but the instances: it waits for WORK, runs the job (jobs[ctl[JOB]] with its
- * arguments), reports DONE (FAILED if it threw; an elementwise job without the arena throws)
- * and waits again, until STOP.
+ * JS state but the instances and the number of the last job it took part in. For each new job
+ * it says it is INSIDE, checks that GEN still names that job (else this thread may be rewriting
+ * the slots: it steps out and looks again), then claims chunks until none is left.
  */
 const WORKER_SOURCE = `"use strict";
 const { workerData } = require("node:worker_threads");
@@ -79,26 +103,36 @@ try {
   Atomics.store(ctl, ${READY}, -1);
 }
 Atomics.notify(ctl, ${READY});
-let spinUntil = 0, polls = 0;
+let seen = 0, spinUntil = 0, polls = 0;
 while (run !== undefined) {
-  const s = Atomics.load(ctl, ${STATE});
-  if (s === ${STOP}) break;
-  if (s !== ${WORK}) {
+  const gen = Atomics.load(ctl, ${GEN});
+  if (gen === ${STOPPED}) break;
+  if (gen === seen || gen === ${CLOSED}) {
     // the clock is read once per 1024 polls: it can cost a microsecond or more in a VM
-    if ((++polls & 1023) === 0 && performance.now() >= spinUntil) Atomics.wait(ctl, ${STATE}, s);
+    if ((++polls & 1023) === 0 && performance.now() >= spinUntil) Atomics.wait(ctl, ${GEN}, gen);
     continue;
   }
-  let r = ${DONE};
-  try {
-    const a = ${ARGS}, f = ${FLOATS};
-    if (ctl[${JOB}] === 1) run[1](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], floats[f], floats[f + 1], floats[f + 2], floats[f + 3]);
-    else run[ctl[${JOB}]](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5]);
-  } catch {
-    r = ${FAILED};
+  Atomics.store(ctl, ${INSIDE}, 1);
+  if (Atomics.load(ctl, ${GEN}) === gen) {
+    seen = gen;
+    const job = ctl[${JOB}], f = run[job], total = ctl[${TOTAL}], per = ctl[${PER}], chunks = ctl[${CHUNKS}];
+    const a0 = ctl[${ARGS}], s0 = ctl[${ARGS + 1}], a1 = ctl[${ARGS + 2}], s1 = ctl[${ARGS + 3}];
+    const a2 = ctl[${ARGS + 4}], s2 = ctl[${ARGS + 5}], n = ctl[${ARGS + 6}], k = ctl[${ARGS + 7}];
+    for (let i = Atomics.add(ctl, ${NEXT}, 1); i < chunks; i = Atomics.add(ctl, ${NEXT}, 1)) {
+      const units = Math.min(per, total - i * per);
+      try {
+        if (job === 0) f(units, n, k, a0 + i * s0, a1 + i * s1, a2 + i * s2);
+        else if (job === 1) f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units, floats[${FLOATS}], floats[${FLOATS + 1}], floats[${FLOATS + 2}], floats[${FLOATS + 3}]);
+        else if (job >= ${FIRST_UNARY}) f(a0 + i * s0, a1 + i * s1, units);
+        else f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units);
+      } catch {
+        Atomics.store(ctl, ${FAILED}, 1);
+      }
+      if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
+    }
+    spinUntil = performance.now() + ${WORKER_SPIN_MS};
   }
-  Atomics.store(ctl, ${STATE}, r);
-  Atomics.notify(ctl, ${STATE});
-  spinUntil = performance.now() + ${WORKER_SPIN_MS};
+  Atomics.store(ctl, ${INSIDE}, 0);
 }
 `;
 
@@ -121,43 +155,62 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-/** The worker, seen from this thread: hand it a job, then wait for it. */
+/** The worker, seen from this thread: share a job with it. */
 export class WorkerHelper implements GemmHelper {
   private readonly floats: Float32Array;
+  private gen = 0;
+  /** Chunks of the last shared job, and how many of them the worker did (tests, tuning). */
+  lastChunks = 0;
+  lastByWorker = 0;
 
   constructor(private readonly ctl: Int32Array) {
     this.floats = new Float32Array(ctl.buffer);
   }
 
-  start(m: number, n: number, k: number, ap: number, bp: number, c: number): void {
-    this.post("gemm", m, n, k, ap, bp, c);
-  }
-
-  /** Start `job` with up to six integer arguments; returns at once. */
-  post(job: Job, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): void {
+  /**
+   * Run `job` over `total` units in chunks of `per`: chunk i covers units [i*per, (i+1)*per)
+   * (the last one fewer) at addresses a_j + i*s_j. This thread and the worker claim chunks in
+   * turn; `local` runs one here. Returns when every chunk is done: false if one threw on the
+   * worker (a bug: the same call would trap here), true otherwise. `n` and `k` are gemm's.
+   */
+  run(job: Job, total: number, per: number, a0: number, s0: number, a1: number, s1: number, a2: number, s2: number, local: ChunkFn, n = 0, k = 0): boolean {
     const ctl = this.ctl;
+    const chunks = Math.ceil(total / per);
+    // Close the last job before rewriting the slots. If the worker is still inside it (it
+    // woke late and is about to find no chunk left), it may yet read them: run this job here.
+    Atomics.store(ctl, GEN, CLOSED);
+    this.lastChunks = chunks;
+    this.lastByWorker = 0;
+    if (Atomics.load(ctl, INSIDE) !== 0) {
+      for (let i = 0; i < chunks; i++) local(Math.min(per, total - i * per), a0 + i * s0, a1 + i * s1, a2 + i * s2);
+      return true;
+    }
     ctl[JOB] = JOBS.indexOf(job);
-    ctl[ARGS] = a0; ctl[ARGS + 1] = a1; ctl[ARGS + 2] = a2;
-    ctl[ARGS + 3] = a3; ctl[ARGS + 4] = a4; ctl[ARGS + 5] = a5;
-    Atomics.store(ctl, STATE, WORK); // orders the argument writes (and the data) before it
-    Atomics.notify(ctl, STATE);
+    ctl[TOTAL] = total; ctl[PER] = per; ctl[CHUNKS] = chunks;
+    ctl[NEXT] = 0; ctl[FINISHED] = 0; ctl[FAILED] = 0;
+    ctl[ARGS] = a0; ctl[ARGS + 1] = s0; ctl[ARGS + 2] = a1; ctl[ARGS + 3] = s1;
+    ctl[ARGS + 4] = a2; ctl[ARGS + 5] = s2; ctl[ARGS + 6] = n; ctl[ARGS + 7] = k;
+    this.gen = this.gen >= 0x7fffffff ? 1 : this.gen + 1;
+    Atomics.store(ctl, GEN, this.gen); // publishes the writes above
+    Atomics.notify(ctl, GEN);
+    let mine = 0;
+    for (let i = Atomics.add(ctl, NEXT, 1); i < chunks; i = Atomics.add(ctl, NEXT, 1)) {
+      local(Math.min(per, total - i * per), a0 + i * s0, a1 + i * s1, a2 + i * s2);
+      Atomics.add(ctl, FINISHED, 1);
+      mine++;
+    }
+    this.lastByWorker = chunks - mine;
+    // No chunk left to claim: wait for those the worker is still on.
+    for (let spins = 0, f = Atomics.load(ctl, FINISHED); f < chunks; f = Atomics.load(ctl, FINISHED)) {
+      if (++spins > FINISH_SPINS) Atomics.wait(ctl, FINISHED, f);
+    }
+    return Atomics.load(ctl, FAILED) === 0;
   }
 
-  /** Start RMSprop's update (four addresses and counts, four float32 constants). */
-  postRmsprop(p: number, g: number, v: number, n: number, A: number, W: number, EPS: number, NLR: number): void {
+  /** Set RMSprop's four float32 constants for the next `run("rmsprop", ...)`. */
+  setFloats(A: number, W: number, EPS: number, NLR: number): void {
     const f = this.floats;
     f[FLOATS] = A; f[FLOATS + 1] = W; f[FLOATS + 2] = EPS; f[FLOATS + 3] = NLR;
-    this.post("rmsprop", p, g, v, n);
-  }
-
-  finish(): boolean {
-    const ctl = this.ctl;
-    for (;;) {
-      const s = Atomics.load(ctl, STATE);
-      if (s === DONE) return true;
-      if (s === FAILED) return false;
-      Atomics.wait(ctl, STATE, s);
-    }
   }
 }
 
@@ -222,8 +275,8 @@ export async function stopMatmulThreads(): Promise<void> {
   const r = running;
   running = undefined;
   if (r == null) return;
-  Atomics.store(r.ctl, STATE, STOP);
-  Atomics.notify(r.ctl, STATE);
+  Atomics.store(r.ctl, GEN, STOPPED);
+  Atomics.notify(r.ctl, GEN);
   await r.worker.terminate();
 }
 
