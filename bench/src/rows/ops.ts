@@ -71,7 +71,7 @@ const matmul2Case: OpCase = {
 };
 
 /**
- * minigrad splits float32 products of >= 2^24 multiply-adds across two threads where it can
+ * minigrad shares float32 products of >= 2^22 multiply-adds between two threads where it can
  * (kernels/wasm/threads.ts); MINIGRAD_MATMUL_THREADS=1 turns that off. The environment
  * variable is read per product, so each row sets it for its own runs.
  */
