@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     `minigrad vs TensorFlow.js ${tfjs.version.tfjs ?? tfjs.version["tfjs-core"]}, ${cfg.quick ? "--quick run" : "full run"}`,
     `machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGB} GB; Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}/${machine.arch}`,
     `TF.js wasm: ${tfjs.wasmBinary ?? "?"} (SIMD ${tfjs.simd ? "on" : "off"}, threads ${tfjs.threads}${tfjs.multithread ? "" : ", multithreading off"}), read from node_modules; TF.js cpu: pure JS; prod mode ${tfjs.prodMode ? "on" : "off"}`,
-    `minigrad: ${Object.entries(builds).map(([n, b]) => `${n}@${b.version}`).join(", ")} (built dist); matmul512 pinned to one thread, matmul512x2 to two (a worker over shared wasm memory)`,
+    `minigrad: ${Object.entries(builds).map(([n, b]) => `${n}@${b.version}`).join(", ")} (built dist); its worker thread shares long kernels as for any user (see README), matmul512 pinned to one thread, matmul512x2 to two`,
     `timing: implementations alternate within each row; median of ${light.repeats} runs after ${light.warmup} warm-up (heavy rows: ${heavy.repeats} after ${heavy.warmup})`,
   ];
   console.log(header.join("\n"));
