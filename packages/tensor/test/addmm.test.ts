@@ -72,11 +72,12 @@ describe("matmul kernel with a bias row", () => {
     }
   });
 
-  it("two threads add it to both halves of the rows", () => {
+  it("two threads add it to every chunk's rows", () => {
     setMatmulThreads(2);
     const threaded = threadedMatmul();
     expect(threaded).not.toBeNull();
-    for (const [m, k, n] of [[9, 17, 13], [64, 100, 30], [127, 129, 131]]) {
+    // the last: 10 chunks of 32 rows (2^20 multiply-adds each), the last of 12
+    for (const [m, k, n] of [[9, 17, 13], [64, 100, 30], [127, 129, 131], [300, 1000, 33]]) {
       const a = operand(m, k, false), b = operand(k, n, false), bias = biasRow(n, 3);
       const got = new Float32Array(m * n);
       expect(threaded!.matmul(got, 0, a, b, m, k, n, bias)).toBe(true);
