@@ -121,8 +121,8 @@ while (run !== undefined) {
     for (let i = Atomics.add(ctl, ${NEXT}, 1); i < chunks; i = Atomics.add(ctl, ${NEXT}, 1)) {
       const units = Math.min(per, total - i * per);
       try {
-        if (job === 0) f(units, n, k, a0 + i * s0, a1 + i * s1, a2 + i * s2);
-        else if (job === 1) f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units, floats[${FLOATS}], floats[${FLOATS + 1}], floats[${FLOATS + 2}], floats[${FLOATS + 3}]);
+        if (job === 0) f(units, n, k, a0 + i * s0, a1 + i * s1, a2 + i * s2); // gemm
+        else if (job === 1) f( // rmspropa0 + i * s0, a1 + i * s1, a2 + i * s2, units, floats[${FLOATS}], floats[${FLOATS + 1}], floats[${FLOATS + 2}], floats[${FLOATS + 3}]);
         else if (job >= ${FIRST_UNARY}) f(a0 + i * s0, a1 + i * s1, units);
         else f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units);
       } catch {
