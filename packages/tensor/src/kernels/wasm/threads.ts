@@ -118,11 +118,12 @@ while (run !== undefined) {
     const job = ctl[${JOB}], f = run[job], total = ctl[${TOTAL}], per = ctl[${PER}], chunks = ctl[${CHUNKS}];
     const a0 = ctl[${ARGS}], s0 = ctl[${ARGS + 1}], a1 = ctl[${ARGS + 2}], s1 = ctl[${ARGS + 3}];
     const a2 = ctl[${ARGS + 4}], s2 = ctl[${ARGS + 5}], n = ctl[${ARGS + 6}], k = ctl[${ARGS + 7}];
+    // job 0 is gemm, 1 rmsprop, then the binary ops, then the unary ones (JOBS)
     for (let i = Atomics.add(ctl, ${NEXT}, 1); i < chunks; i = Atomics.add(ctl, ${NEXT}, 1)) {
       const units = Math.min(per, total - i * per);
       try {
-        if (job === 0) f(units, n, k, a0 + i * s0, a1 + i * s1, a2 + i * s2); // gemm
-        else if (job === 1) f( // rmspropa0 + i * s0, a1 + i * s1, a2 + i * s2, units, floats[${FLOATS}], floats[${FLOATS + 1}], floats[${FLOATS + 2}], floats[${FLOATS + 3}]);
+        if (job === 0) f(units, n, k, a0 + i * s0, a1 + i * s1, a2 + i * s2);
+        else if (job === 1) f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units, floats[${FLOATS}], floats[${FLOATS + 1}], floats[${FLOATS + 2}], floats[${FLOATS + 3}]);
         else if (job >= ${FIRST_UNARY}) f(a0 + i * s0, a1 + i * s1, units);
         else f(a0 + i * s0, a1 + i * s1, a2 + i * s2, units);
       } catch {
