@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -11,4 +12,6 @@ export default defineConfig({
   // classes that refer to themselves (`class _Embedding`) and the names leak into reprs.
   keepNames: true,
   tsconfig: "tsconfig.build.json",
+  // The tarball ships the repo's LICENSE; copied at every build (gitignored here) so it cannot drift.
+  onSuccess: async () => copyFileSync("../../LICENSE", "LICENSE"),
 });

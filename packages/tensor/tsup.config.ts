@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -9,4 +10,6 @@ export default defineConfig({
   target: "es2022",
   keepNames: true, // class names appear in messages and reprs; esbuild would rename self-referencing classes
   tsconfig: "tsconfig.build.json",
+  // The tarball ships the repo's LICENSE; copied at every build (gitignored here) so it cannot drift.
+  onSuccess: async () => copyFileSync("../../LICENSE", "LICENSE"),
 });
