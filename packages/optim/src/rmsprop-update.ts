@@ -1,7 +1,8 @@
-import { forEachRow, simdRmspropF32, type Tensor } from "@minigrad/tensor";
+import { forEachRow, type Tensor } from "@minigrad/tensor";
 import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
 import { hasOverlap } from "./strided";
+import { rmspropPlainF32 } from "./kernels/rmsprop";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {
@@ -105,23 +106,6 @@ function rowF32(
   }
 }
 
-/**
- * rowF32 for the default options (no maximize, weight decay, centering or momentum) over
- * unit-stride rows: the same operations, with the option branches out of the loop.
- */
-function rowF32Plain(P: Float32Array, G: Float32Array, V: Float32Array, off: Int32Array, n: number, c: Constants): void {
-  const fr = Math.fround;
-  const { A, W, EPS, NLR } = c;
-  const pi = off[0], gi = off[1], vi = off[2];
-  for (let i = 0; i < n; i++) {
-    const g = G[gi + i];
-    const v = fma32(fr(W * g), g, fr(V[vi + i] * A));
-    V[vi + i] = v;
-    const d = fr(fr(Math.sqrt(v)) + EPS);
-    P[pi + i] = fr(P[pi + i] + fr(fr(NLR * g) / d));
-  }
-}
-
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
 function rowF64(
   P: Float64Array, G: Float64Array, V: Float64Array, M: Float64Array, B: Float64Array,
@@ -156,7 +140,7 @@ function rowF64(
   }
 }
 
-/** No maximize, weight decay, centering or momentum: the update rowF32Plain and the wasm kernel do. */
+/** No maximize, weight decay, centering or momentum: the update of kernels/rmsprop.ts. */
 function isPlain(hp: RMSpropHyperparameters): boolean {
   return !hp.maximize && hp.weightDecay === 0 && !hp.centered && !(hp.momentum > 0);
 }
@@ -205,12 +189,9 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
     : sq;
   if (param.dtype === "float32" && isPlain(hp) && param.isContiguous && grad.isContiguous && sq.isContiguous) {
     // The default options over contiguous tensors (the usual case): one row, no odometer.
-    const P = param.storage as Float32Array, G = grad.storage as Float32Array, V = sq.storage as Float32Array;
     const c = constants(hp, Math.fround);
-    const n = param.numel;
-    if (!simdRmspropF32(P, param.offset, G, grad.offset, V, sq.offset, n, c.A, c.W, c.EPS, c.NLR)) {
-      rowF32Plain(P, G, V, Int32Array.of(param.offset, grad.offset, sq.offset), n, c);
-    }
+    rmspropPlainF32.run([param.storage as Float32Array, grad.storage as Float32Array, sq.storage as Float32Array],
+      [param.offset, grad.offset, sq.offset], param.numel, [c.A, c.W, c.EPS, c.NLR]);
     bumpVersion(param);
     bumpVersion(sq);
     return;
@@ -222,8 +203,8 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
     const plain = !c.maximize && !c.decay && !c.centered && !c.heavyBall;
     forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
       if (!plain || inc[0] !== 1 || inc[1] !== 1 || inc[2] !== 1) rowF32(P, G, V, M, B, off, inc, n, c);
-      // The same update in WebAssembly SIMD, for rows long enough to pay for the call.
-      else if (!simdRmspropF32(P, off[0], G, off[1], V, off[2], n, c.A, c.W, c.EPS, c.NLR)) rowF32Plain(P, G, V, off, n, c);
+      // The same update as a fused kernel (WebAssembly SIMD for rows long enough to pay for the call).
+      else rmspropPlainF32.run([P, G, V], [off[0], off[1], off[2]], n, [c.A, c.W, c.EPS, c.NLR]);
     });
   } else {
     const [P, G, V, M, B] = views.map((t) => t.storage as Float64Array);

@@ -21,12 +21,17 @@ export { erf } from "./math/erf";
 /** The strided odometer every kernel walks with: for packages that write their own fused loops (optim). */
 export { forEachRow, type View } from "./kernels/iterate";
 /**
- * Large float32 matmuls, elementwise ops and RMSprop updates use two cores in Node (a worker
- * over shared wasm memory); 1 turns that off, null restores the default.
+ * Large float32 matmuls, elementwise ops and fused kernels (optimizer updates) use two cores in
+ * Node (a worker over shared wasm memory); 1 turns that off, null restores the default.
  */
 export { setMatmulThreads } from "./kernels/wasm/threads";
-/** optim's RMSprop update in WebAssembly SIMD (bit-identical to PyTorch), for the default options. */
-export { simdRmspropF32 } from "./kernels/wasm/simd-elementwise";
+/**
+ * Fused kernels for packages that bring their own WebAssembly SIMD loop (optim's updates):
+ * described once, run in place on the arena, through copies, or as the TypeScript reference,
+ * and shared with the worker thread for long runs.
+ */
+export { fusedKernel, FusedKernel, type FusedKernelSpec, type FusedReference } from "./kernels/wasm/fused";
+export { WasmModule } from "./kernels/wasm/module";
 /** Row kernels for layers that fuse softmax into their own primitive (nn's cross entropy). */
 export {
   softmaxRow, softmaxRows, logSoftmaxGradRows, softmaxScratch, torchFloat32Sum, type SoftmaxScratch,

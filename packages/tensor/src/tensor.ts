@@ -5,6 +5,7 @@ import { allocate, dtypeOf, isFloating, ownArray, type DType, type TypedArray } 
 import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
 import * as k from "./kernels/elementwise";
+import * as fast from "./kernels/accelerate";
 import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./shape";
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
@@ -247,7 +248,7 @@ export class Tensor {
       k.mapUnary(k.copy, fresh, incoming);
       this._grad = keep(fresh); // outlives any tidy scope the backward ran in
     } else {
-      k.mapBinary(k.add, this._grad, this._grad, incoming);
+      k.mapBinary(fast.add, this._grad, this._grad, incoming);
       this._grad._version.value++;
     }
   }

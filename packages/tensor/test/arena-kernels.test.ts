@@ -3,23 +3,25 @@ import { describe, expect, it } from "vitest";
 import { Generator, Tensor, randn, tensor, zeros } from "../src/index";
 import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
-import { arenaKernels, wasmElementwise, type ArenaKernels } from "../src/kernels/wasm/simd-elementwise";
+import * as wasm from "../src/kernels/accelerate";
+import { WasmModule } from "../src/kernels/wasm/module";
+import { ELEMENTWISE_WASM_BASE64 } from "../src/kernels/wasm/elementwise-wasm";
 import * as k from "../src/kernels/elementwise";
 import { reduceInto } from "../src/kernels/reduce";
 import { logSoftmaxGradRows, softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
-import { ELEMENTWISE_SHARED_GENERATED_PATH, compileSharedElementwiseWat, renderSharedElementwiseModule } from "../scripts/build-wasm";
+import { KERNEL_MODULES, compileWat, renderKernelModule } from "../scripts/wat";
 
 /**
- * The WebAssembly SIMD kernels on arena storage (elementwise.wat, shared build) against the
- * JS row kernels on plain typed arrays: the same bits, at every length and offset (the
- * kernels do 4 floats a vector and the 0-3 left one at a time, and write nothing else).
+ * The WebAssembly SIMD kernels (elementwise.wat) on arena storage, through copies, and over a
+ * memory of their own (the path of engines without SharedArrayBuffer), against the JS row
+ * kernels on plain typed arrays: the same bits, at every length and offset (the kernels do 4
+ * floats a vector and the 0-3 left one at a time, and write nothing else).
  */
 
-function kernels(): ArenaKernels {
-  const kk = arenaKernels();
-  if (kk === null) throw new Error("the arena and WebAssembly SIMD should be available in Node 20");
-  return kk;
-}
+/** The module over a memory of its own, and each kernel over the arena or that memory, at any length. */
+const OWN = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64, { arena: false });
+const onArena = (op: wasm.ElementwiseKernel) => wasm.elementwiseKernel(op, wasm.ELEMENTWISE, 1);
+const own = (op: wasm.ElementwiseKernel) => wasm.elementwiseKernel(op, OWN, 1);
 
 /** A float32 array in the arena with `values` at `at`, surrounded by a sentinel. */
 function inArena(values: Float32Array, at: number, length = values.length + at + 5): Float32Array {
@@ -63,11 +65,11 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         const xs = awkward(n, n), ys = awkward(n, n + 1);
         const expected = xs.map((x, i) => scalar[op](x, ys[i])); // float32 rounding of the exact double result
         const a = inArena(xs, at), b = inArena(ys, at + 1), out = inArena(new Float32Array(0), 0, n + 6);
-        expect(kernels().binary(op, out, 2, a, at, b, at + 1, n)).toBe(true);
+        expect(onArena(op).tryWasm([a, b, out], [at, at + 1, 2], n)).toBe(true);
         sameBits(out.subarray(2, 2 + n), expected);
         expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
         const viaRowKernel = new Float32Array(n); // plain arrays: copies from 128 floats, else the JS loop
-        k[op](viaRowKernel, 0, 1, xs, 0, 1, ys, 0, 1, n);
+        wasm[op](viaRowKernel, 0, 1, xs, 0, 1, ys, 0, 1, n);
         sameBits(viaRowKernel, expected);
       }
     });
@@ -77,12 +79,12 @@ describe("arena kernels match the JS kernels bit for bit", () => {
     for (const [n, at] of ROWS) {
       const gs = awkward(n, n + 2), ys = awkward(n, n + 3).map((v) => (Object.is(v, -0) ? 0 : v)); // relu never gives -0
       const g = inArena(gs, at), y = inArena(ys, at + 1), out = inArena(new Float32Array(0), 0, n + 6);
-      expect(kernels().binary("reluGrad", out, 2, g, at, y, at + 1, n)).toBe(true);
+      expect(onArena("reluGrad").tryWasm([g, y, out], [at, at + 1, 2], n)).toBe(true);
       const expected = gs.map((v, i) => (ys[i] <= 0 ? 0 : v)); // the reference semantics
       sameBits(out.subarray(2, 2 + n), expected);
       expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
-      const copied = new Float32Array(n); // the copy path, and the JS row kernel (bit loop below 128)
-      expect(wasmElementwise()?.binary("reluGrad", copied, 0, gs, 0, ys, 0, n)).toBe(true);
+      const copied = new Float32Array(n); // a memory of its own, and the JS row kernel (bit loop below 128)
+      expect(own("reluGrad").tryWasm([gs, ys, copied], [0, 0, 0], n)).toBe(true);
       sameBits(copied, expected);
       const js = new Float32Array(n);
       k.reluGrad(js, 0, 1, gs, 0, 1, ys, 0, 1, n);
@@ -95,16 +97,16 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       for (const [n, at] of ROWS) {
         const xs = awkward(n, 10 * n);
         const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, n + 6);
-        expect(kernels().unary(op, out, 2, a, at, n)).toBe(true);
+        expect(onArena(op).tryWasm([a, out], [at, 2], n)).toBe(true);
         const expected = new Float32Array(n);
         // relu: torch's definition (NaN stays, -0 becomes 0); exp, tanh, sigmoid: the
         // copy-in/copy-out wasm path (their accuracy is exp-wasm.test.ts's)
         if (op === "relu") {
           expected.set(xs.map((x) => (x > 0 ? x : x === x ? 0 : x)));
           const viaRowKernel = new Float32Array(n); // the JS bit loop below 128, the copy path above
-          k.relu(viaRowKernel, 0, 1, xs, 0, 1, n);
+          wasm.relu(viaRowKernel, 0, 1, xs, 0, 1, n);
           sameBits(viaRowKernel, expected);
-        } else expect(wasmElementwise()?.unary(op, expected, 0, xs, 0, n)).toBe(true);
+        } else expect(own(op).tryWasm([xs, expected], [0, 0], n)).toBe(true);
         sameBits(out.subarray(2, 2 + n), expected);
         expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
       }
@@ -115,12 +117,12 @@ describe("arena kernels match the JS kernels bit for bit", () => {
     for (const [n, at] of [...ROWS, [4103, 1] as const, [8, 0] as const, [15, 3] as const]) {
       const xs = awkward(n, 3 * n).map((v) => (Number.isFinite(v) ? v : 1)); // a NaN/Inf would hide the rounding
       const a = inArena(xs, at);
-      const got = kernels().sum(a, at, n);
+      const got = wasm.sumOnArena(a, at, n);
       const acc = new Float64Array(1);
       sumRowOf(acc, xs);
       expect(got === null ? NaN : got).toBe(acc[0]);
     }
-    expect(kernels().sum(new Float32Array(8), 0, 8)).toBeNull();
+    expect(wasm.sumOnArena(new Float32Array(8), 0, 8)).toBeNull();
   });
 
   it("softmax and log-softmax rows: the JS kernel's bits, in place and through copies", () => {
@@ -136,7 +138,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         const xs = Float32Array.from(row), n = xs.length;
         const want = new Float32Array(n), copied = new Float32Array(n);
         softmaxRowsJs(want, xs, 1, n, log);
-        expect(wasmElementwise()?.softmax(copied, 0, xs, 0, 1, n, log)).toBe(true);
+        expect(wasm.softmaxRows(copied, xs, 1, n, log, OWN)).toBe(true);
         sameBits(copied, want);
       }
       for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 100, 1001]) {
@@ -145,13 +147,13 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         const want = new Float32Array(rows * n);
         softmaxRowsJs(want, xs, rows, n, log);
         const a = inArena(xs, at), out = inArena(new Float32Array(0), 0, rows * n + 6);
-        expect(kernels().softmax(out, 2, a, at, rows, n, log)).toBe(true);
+        expect(wasm.softmaxRows(out.subarray(2), a.subarray(at), rows, n, log)).toBe(true);
         sameBits(out.subarray(2, 2 + rows * n), want);
         expect([out[0], out[1], out[2 + rows * n]]).toEqual([-7, -7, -7]);
         const copied = new Float32Array(rows * n);
-        softmaxRows(copied, xs, rows, n, log); // the dispatch: plain arrays go through copies
+        softmaxRows(copied, xs, rows, n, log); // the dispatch: plain arrays go through copies (arena scratch)
         sameBits(copied, want);
-        expect(kernels().softmax(a, at, a, at, rows, n, log)).toBe(true); // in place
+        expect(wasm.softmaxRows(a.subarray(at), a.subarray(at), rows, n, log)).toBe(true); // in place
         sameBits(a.subarray(at, at + rows * n), want);
       }
     }
@@ -164,7 +166,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       const d = awkward(rows * n, 9 * n), sums = awkward(rows, 11 * n);
       const want = d.map((v, i) => v - Math.fround(Math.fround(Math.exp(y[i])) * sums[Math.floor(i / n)]));
       const got = Float32Array.from(d);
-      expect(wasmElementwise()?.logSoftmaxGrad(got, y, sums, rows, n)).toBe(true);
+      expect(wasm.logSoftmaxGradRows(got, y, sums, rows, n, OWN)).toBe(true);
       sameBits(got, want);
       const viaDispatch = Float32Array.from(d);
       logSoftmaxGradRows(viaDispatch, y, sums, rows, n);
@@ -178,7 +180,10 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       const want = new Float64Array(n);
       for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) want[j] += a[at + i * n + j];
       const got = new Float64Array(n);
-      expect(wasmElementwise()?.columnSums(got, a, at, rows, n)).toBe(true);
+      expect(wasm.columnSums(got, a, at, rows, n, OWN)).toBe(true);
+      const staged = new Float64Array(n); // through copies into the arena's scratch
+      expect(wasm.columnSums(staged, a, at, rows, n)).toBe(true);
+      expect(Array.from(staged)).toEqual(Array.from(want));
       expect(Array.from(got)).toEqual(Array.from(want));
       // the dispatch: tensor.sum(0) of a contiguous float32 matrix, rounded once to float32
       const t = new Tensor(a.subarray(at), [rows, n]);
@@ -188,17 +193,26 @@ describe("arena kernels match the JS kernels bit for bit", () => {
 
   it("in place (out is an input)", () => {
     const xs = awkward(999, 5), a = inArena(xs, 0);
-    expect(kernels().binary("mul", a, 0, a, 0, a, 0, 999)).toBe(true);
+    expect(onArena("mul").tryWasm([a, a, a], [0, 0, 0], 999)).toBe(true);
     const expected = new Float32Array(999);
     k.mul(expected, 0, 1, xs, 0, 1, xs, 0, 1, 999);
     sameBits(a.subarray(0, 999), expected);
   });
 
-  it("decline storage outside the arena, or of another type", () => {
-    const a = inArena(new Float32Array(8), 0);
-    expect(kernels().binary("add", new Float32Array(8), 0, a, 0, a, 0, 8)).toBe(false);
-    expect(kernels().unary("relu", a, 0, new Float32Array(8), 0, 8)).toBe(false);
-    expect(kernels().unary("exp", new Float64Array(a.buffer, 0, 8), 0, a, 0, 8)).toBe(false);
+  it("stage storage outside the arena through copies, in and out, and decline another type", () => {
+    const xs = awkward(70001, 8), ys = awkward(70001, 9);
+    const a = inArena(xs, 0), plain = Float32Array.from(ys), out = new Float32Array(70001 + 2).fill(-7);
+    expect(onArena("add").tryWasm([a, plain, out], [0, 0, 1], 70001)).toBe(true);
+    const expected = new Float32Array(70001);
+    k.add(expected, 0, 1, xs, 0, 1, ys, 0, 1, 70001);
+    sameBits(out.subarray(1, 70002), expected);
+    expect([out[0], out[70002]]).toEqual([-7, -7]);
+    const inPlace = Float32Array.from(xs); // out is an input, outside the arena
+    expect(onArena("mul").tryWasm([inPlace, inPlace, inPlace], [0, 0, 0], 70001)).toBe(true);
+    k.mul(expected, 0, 1, xs, 0, 1, xs, 0, 1, 70001);
+    sameBits(inPlace, expected);
+    expect(onArena("exp").tryWasm([new Float64Array(a.buffer, 0, 8), a], [0, 0], 8)).toBe(false);
+    expect(wasm.elementwiseKernel("exp").tryWasm([a, a], [0, 0], 100)).toBe(false); // below the policy's 128
   });
 });
 
@@ -214,12 +228,12 @@ describe("tensor ops take the arena path and agree with plain storage", () => {
       sameBits(a[op](b).storage as Float32Array, pa[op](pb).storage as Float32Array);
     }
     sameBits(a.exp().storage as Float32Array, pa.exp().storage as Float32Array);
-    // tanh and sigmoid: wasm on the arena (within 1 ulp), the JS loop on plain storage; the
-    // arena's are the kernel's bits (checked above), so compare with the kernel through copies
+    // tanh and sigmoid: wasm on both (within 1 ulp of the JS loop, the same kernel's bits)
     for (const op of ["tanh", "sigmoid"] as const) {
       const viaKernel = new Float32Array(a.numel);
-      expect(wasmElementwise()?.unary(op, viaKernel, 0, pa.storage as Float32Array, 0, a.numel)).toBe(true);
+      expect(own(op).tryWasm([pa.storage as Float32Array, viaKernel], [0, 0], a.numel)).toBe(true);
       sameBits(a[op]().storage as Float32Array, viaKernel);
+      sameBits(pa[op]().storage as Float32Array, viaKernel);
     }
     sameBits(a.relu().storage as Float32Array, pa.relu().storage as Float32Array);
     for (const log of [false, true]) {
@@ -240,12 +254,16 @@ describe("long rows are split with the worker thread", () => {
     const reluGrad = (g: Tensor, y: Tensor) => {
       const out = zeros(g.shape); // in the arena (over 1 MiB), so the kernel splits it too
       expect(arena()?.holds(out.storage)).toBe(true);
-      k.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
+      wasm.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
       return out;
     };
     const all = () =>
       [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu(), reluGrad(a, b.relu())]
-        .map((t) => Float32Array.from(t.storage));
+        .map((t) => {
+          const values = Float32Array.from(t.storage);
+          t.dispose(); // 8 MB each: free its arena block now, not when the collector gets to it
+          return values;
+        });
     const two = all();
     expect(matmulWorkerRunning()).toBe(true);
     setMatmulThreads(1);
@@ -259,8 +277,9 @@ describe("long rows are split with the worker thread", () => {
 });
 
 describe("the generated module", () => {
-  it("elementwise-shared-wasm.ts is current with elementwise.wat", async () => {
-    const bytes = await compileSharedElementwiseWat();
-    expect(readFileSync(ELEMENTWISE_SHARED_GENERATED_PATH, "utf8")).toBe(renderSharedElementwiseModule(bytes));
+  it("elementwise-wasm.ts is current with elementwise.wat (run `pnpm build:wasm` after editing the .wat)", async () => {
+    const m = KERNEL_MODULES[0];
+    const bytes = await compileWat(m.wat, true);
+    expect(readFileSync(m.generated, "utf8")).toBe(renderKernelModule(m, bytes));
   });
 });

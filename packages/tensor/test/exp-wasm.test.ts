@@ -2,15 +2,22 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Generator, tensor } from "../src/index";
 import { expForFloat32 } from "../src/math/fast-float32";
-import { WASM_MIN_ELEMENTS, WasmElementwise, instantiate, wasmElementwise } from "../src/kernels/wasm/simd-elementwise";
-import { ELEMENTWISE_GENERATED_PATH, compileElementwiseWat, renderElementwiseModule } from "../scripts/wat";
+import { WASM_MIN_ELEMENTS, elementwiseKernel, type ElementwiseKernel } from "../src/kernels/accelerate";
+import { FusedKernel } from "../src/kernels/wasm/fused";
+import { KERNEL_MODULES, compileWat, renderKernelModule } from "../scripts/wat";
+import { WasmModule } from "../src/kernels/wasm/module";
+import { ELEMENTWISE_WASM_BASE64 } from "../src/kernels/wasm/elementwise-wasm";
+import { unshareMemoryImport } from "../src/kernels/wasm/load";
 
 /** The WebAssembly SIMD float32 exp (elementwise.wat) against the correctly rounded result. */
 
-function kernel(): WasmElementwise {
-  const w = wasmElementwise();
-  if (w === null) throw new Error("WebAssembly SIMD should be available in Node 20");
-  return w;
+/** The kernels over a memory of their own (copies in and out), at any length. */
+const OWN = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64, { arena: false });
+const kernels = new Map<ElementwiseKernel, FusedKernel>();
+function kernel(op: ElementwiseKernel): FusedKernel {
+  let f = kernels.get(op);
+  if (f === undefined) kernels.set(op, (f = elementwiseKernel(op, OWN, 1)));
+  return f;
 }
 
 /** Distance in float32 ulps between two float32 values of the same sign (0 for two NaNs). */
@@ -25,7 +32,7 @@ function wasmExp(xs: Float32Array): Float32Array {
   const a = new Float32Array(xs.length + 5);
   a.set(xs, 3);
   const out = new Float32Array(xs.length + 4).fill(-7);
-  expect(kernel().unary("exp", out, 2, a, 3, xs.length)).toBe(true);
+  expect(kernel("exp").tryWasm([a, out], [3, 2], xs.length)).toBe(true);
   // nothing written outside out[2 .. 2 + n]
   expect([out[0], out[1], out[2 + xs.length], out[3 + xs.length]]).toEqual([-7, -7, -7, -7]);
   return out.subarray(2, 2 + xs.length);
@@ -74,10 +81,10 @@ describe("wasm SIMD float32 exp (issue 6: <= 2 ulp)", () => {
     const xs = new Float32Array(200_001);
     new Generator(3).fillUniform(xs, -20, 20);
     expect(worst(xs).ulps).toBeLessThanOrEqual(2);
-    const bytes = kernel().memoryBytes;
+    const bytes = OWN.get()!.memory.buffer.byteLength;
     expect(worst(xs.subarray(0, 1000)).ulps).toBeLessThanOrEqual(2);
     expect(worst(xs).ulps).toBeLessThanOrEqual(2);
-    expect(kernel().memoryBytes).toBe(bytes);
+    expect(OWN.get()!.memory.buffer.byteLength).toBe(bytes);
   });
 });
 
@@ -87,7 +94,7 @@ describe("wasm SIMD float32 tanh and sigmoid (f64x2 lanes: <= 1 ulp)", () => {
   /** The kernel's op of `xs` (through the copy path; the arena path runs the same code). */
   function worstOf(op: "tanh" | "sigmoid", xs: Float32Array): { ulps: number; at: number } {
     const got = new Float32Array(xs.length);
-    expect(kernel().unary(op, got, 0, xs, 0, xs.length)).toBe(true);
+    expect(kernel(op).tryWasm([xs, got], [0, 0], xs.length)).toBe(true);
     const ref = op === "tanh" ? Math.tanh : sigmoidRef;
     let result = { ulps: 0, at: NaN };
     for (let i = 0; i < xs.length; i++) {
@@ -105,7 +112,7 @@ describe("wasm SIMD float32 tanh and sigmoid (f64x2 lanes: <= 1 ulp)", () => {
     expect(r.ulps, `worst at ${r.at}`).toBeLessThanOrEqual(1);
     const edge = new Float32Array([0, -0, Infinity, -Infinity, NaN, 200, -200, 1e-30]);
     const got = new Float32Array(edge.length);
-    expect(kernel().unary("sigmoid", got, 0, edge, 0, edge.length)).toBe(true);
+    expect(kernel("sigmoid").tryWasm([edge, got], [0, 0], edge.length)).toBe(true);
     expect(Array.from(got)).toEqual([0.5, 0.5, 1, 0, NaN, 1, 0, 0.5]);
   });
 
@@ -123,7 +130,7 @@ describe("wasm SIMD float32 tanh and sigmoid (f64x2 lanes: <= 1 ulp)", () => {
   it("keeps the sign of zero, saturates, and passes NaN", () => {
     const xs = new Float32Array([0, -0, Infinity, -Infinity, NaN, 10, -10, 1e3, 1e-45, -1e-45]);
     const got = new Float32Array(xs.length);
-    expect(kernel().unary("tanh", got, 0, xs, 0, xs.length)).toBe(true);
+    expect(kernel("tanh").tryWasm([xs, got], [0, 0], xs.length)).toBe(true);
     expect(Array.from(got)).toEqual([0, -0, 1, -1, NaN, 1, -1, 1, 1e-45, -1e-45].map(Math.fround));
     expect(Object.is(got[1], -0)).toBe(true);
   });
@@ -133,7 +140,7 @@ describe("exp dispatch", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("long contiguous float32 tensors use wasm; short, strided and float64 ones do not", () => {
-    const used = vi.spyOn(WasmElementwise.prototype, "unary");
+    const used = vi.spyOn(FusedKernel.prototype, "tryWasm");
     const values = Array.from({ length: 3 * WASM_MIN_ELEMENTS }, (_, i) => (i % 97) / 7 - 6);
     const x = tensor(values, { dtype: "float32" }).reshape([3, WASM_MIN_ELEMENTS]);
     const y = Array.from(x.exp().toTypedArray());
@@ -156,10 +163,20 @@ describe("fallback where WebAssembly SIMD is unavailable", () => {
     vi.resetModules();
   });
 
-  it("instantiate returns null for a module the engine rejects", () => {
-    expect(instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).toBeNull();
+  it("a module the engine rejects loads as null (the ops then run their JS loops)", () => {
+    expect(new WasmModule("junk", btoa(String.fromCharCode(0, 97, 115, 109, 1, 0, 0, 0, 99))).get()).toBeNull();
     vi.spyOn(WebAssembly, "validate").mockReturnValue(false); // as on an engine without SIMD128
-    expect(instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).toBeNull();
+    expect(new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64).get()).toBeNull();
+  });
+
+  it("the non-shared build differs from the shared one in the memory import's flag alone", () => {
+    const shared = Uint8Array.from(atob(ELEMENTWISE_WASM_BASE64), (c) => c.charCodeAt(0));
+    const own = unshareMemoryImport(shared);
+    const diff = [...shared.keys()].filter((i) => shared[i] !== own[i]);
+    expect(diff.length).toBe(1);
+    expect([shared[diff[0]], own[diff[0]]]).toEqual([0x03, 0x01]);
+    expect(() => new WebAssembly.Module(own)).not.toThrow();
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(own), { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 16384 }) } })).not.toThrow();
   });
 
   it("without WebAssembly, float32 exp runs the JS loop", async () => {
@@ -174,8 +191,9 @@ describe("fallback where WebAssembly SIMD is unavailable", () => {
 
 describe("generated module", () => {
   it("elementwise-wasm.ts is elementwise.wat as compiled now (run `pnpm build:wasm` after editing the .wat)", async () => {
-    const bytes = await compileElementwiseWat();
-    expect(readFileSync(ELEMENTWISE_GENERATED_PATH, "utf8")).toBe(renderElementwiseModule(bytes));
+    const m = KERNEL_MODULES[0];
+    const bytes = await compileWat(m.wat, true);
+    expect(readFileSync(m.generated, "utf8")).toBe(renderKernelModule(m, bytes));
     expect(WebAssembly.validate(new Uint8Array(bytes))).toBe(true);
   });
 });

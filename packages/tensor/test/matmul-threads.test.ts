@@ -3,8 +3,9 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Generator, randn } from "../src/index";
 import { THREADS_MIN_MULADDS, matmulKernel, type Matrix } from "../src/kernels/matmul";
 import { wasmMatmul } from "../src/kernels/wasm/simd-matmul";
-import { CONTROL, WorkerHelper, kernelHelper, matmulThreads, matmulWorkerRunning, setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
-import { SHARED_GENERATED_PATH, compileSharedMatmulWat, renderSharedMatmulModule } from "../scripts/build-wasm";
+import { WorkerHelper, kernelHelper, matmulThreads, matmulWorkerRunning, setMatmulThreads, stopMatmulThreads, threadedMatmul } from "../src/kernels/wasm/threads";
+import { CONTROL_SLOTS, MAX_CHUNKS, SLOT, STATE } from "../src/kernels/wasm/control";
+import { SHARED_GENERATED_PATH, compileSharedMatmulWat, renderSharedMatmulModule } from "../scripts/wat";
 
 /**
  * The two-thread matmul (kernels/wasm/threads.ts): the two threads compute chunks of rows of C
@@ -90,16 +91,26 @@ describe("two-thread matmul", () => {
     expect(byWorker).toBeLessThan(128); // this thread claims the first chunk at once
   });
 
-  it("runs every chunk on this thread when the worker is absent or still leaving its last job", () => {
-    const ctl = new Int32Array(new SharedArrayBuffer(CONTROL.slots * 4));
-    const helper = new WorkerHelper(ctl); // no worker reads this block
-    for (const inside of [0, 1]) {
-      ctl[CONTROL.INSIDE] = inside;
+  it("runs every chunk on this thread when the worker is absent, dead, failed, still starting or leaving its last job", () => {
+    const job = { kernel: null, pointers: [100, 200, 300], steps: [12, 12, 12] };
+    const cases: [string, (ctl: Int32Array) => void, boolean][] = [
+      ["still starting (it joins once ready)", () => {}, false],
+      ["inside its last job", (ctl) => { ctl[SLOT.INSIDE] = 1; }, false],
+      ["dead (its exit event cleared ALIVE)", (ctl) => { ctl[SLOT.ALIVE] = 0; }, true],
+      ["failed to start", (ctl) => { ctl[SLOT.READY] = STATE.FAILED; }, true],
+    ];
+    for (const [, set, dead] of cases) {
+      const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+      ctl[SLOT.ALIVE] = 1;
+      set(ctl);
+      let dropped = false;
+      const helper = new WorkerHelper(ctl, new Int32Array(new SharedArrayBuffer(MAX_CHUNKS * 4)), null, () => { dropped = true; });
       const calls: number[][] = [];
-      const ok = helper.run("add", 10, 3, 100, 12, 200, 12, 300, 12, (units, a0, a1, a2) => { calls.push([units, a0, a1, a2]); });
+      const ok = helper.run(job, 10, 3, (units, i) => { calls.push([units, 100 + 12 * i, 200 + 12 * i, 300 + 12 * i]); });
       expect(ok).toBe(true);
       expect(calls).toEqual([[3, 100, 200, 300], [3, 112, 212, 312], [3, 124, 224, 324], [1, 136, 236, 336]]);
       expect([helper.lastChunks, helper.lastByWorker]).toEqual([4, 0]);
+      expect(dropped).toBe(dead);
     }
   });
 

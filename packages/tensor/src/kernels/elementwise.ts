@@ -2,12 +2,14 @@ import type { TypedArray } from "../dtype";
 import { erf } from "../math/erf";
 import { expForFloat32, tanhForFloat32 } from "../math/fast-float32";
 import { broadcastStrides, countOf, flatStep, forEachRow, repeatBlock, type View } from "./iterate";
-import { WASM_MIN_ELEMENTS, arenaKernels, wasmElementwise, type BinaryOp } from "./wasm/simd-elementwise";
 
 /**
  * Elementwise kernels. Each op is a row loop: `out[io + i*so] = f(a[ia + i*sa], ...)`
  * for i < n. The strided odometer (forEachRow) calls it once per row, so a contiguous
  * tensor is a single call with unit strides and a broadcast scalar has stride 0.
+ *
+ * These loops define the semantics. Some also have a WebAssembly SIMD form, taken for long
+ * float32 runs: accelerate.ts says which, and from which sizes.
  */
 export type UnaryRow = (
   out: TypedArray, io: number, so: number,
@@ -87,15 +89,9 @@ export const neg: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = -x; }
 };
 // float32 outputs use float32-accurate versions, within 1 ulp and several times faster than
-// Math.exp / Math.tanh: exp and tanh over long contiguous rows run in WebAssembly SIMD
-// (wasm/elementwise.wat), otherwise math/fast-float32.ts in double.
+// Math.exp / Math.tanh (math/fast-float32.ts, in double).
 export const exp: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
-    // Long contiguous float32 rows: the WebAssembly SIMD kernel (kernels/wasm/elementwise.wat),
-    // in place on arena storage, else through copies into the module's own memory.
-    if (n >= WASM_MIN_ELEMENTS && a instanceof Float32Array) {
-      if (arenaKernels()?.unary("exp", out, io, a, ia, n) || wasmElementwise()?.unary("exp", out, io, a, ia, n)) return;
-    }
     // Unit stride kept separate: with the inlined exp, stepping three indices spills registers.
     for (let i = 0; i < n; i++) out[io + i] = expForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
@@ -118,8 +114,6 @@ export const sign: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (out instanceof Float32Array && so === 1 && sa === 1) {
-    // Long rows in the arena: WebAssembly SIMD (f64x2 lanes, within 1 ulp), in place.
-    if (n >= WASM_MIN_ELEMENTS && arenaKernels()?.unary("tanh", out, io, a, ia, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = tanhForFloat32(a[ia + i]);
   } else if (out instanceof Float32Array) {
     for (let i = 0; i < n; i++, io += so, ia += sa) out[io] = tanhForFloat32(a[ia]);
@@ -129,15 +123,11 @@ export const tanh: UnaryRow = (out, io, so, a, ia, sa, n) => {
 };
 // 1/(1+e^-x) saturates to 0 or 1 for large |x|, never NaN.
 export const sigmoid: UnaryRow = (out, io, so, a, ia, sa, n) => {
-  // Long float32 rows in the arena: WebAssembly SIMD (f64x2 lanes, within 1 ulp), in place.
-  if (n >= WASM_MIN_ELEMENTS && so === 1 && sa === 1 && arenaKernels()?.unary("sigmoid", out, io, a, ia, n)) return;
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 1 / (1 + Math.exp(-x)); }
 };
 // NaN stays NaN, as torch's relu.
 export const relu: UnaryRow = (out, io, so, a, ia, sa, n) => {
   if (n >= 64 && so === 1 && sa === 1 && out instanceof Float32Array && a instanceof Float32Array) {
-    // Long rows: the same bits in wasm SIMD, in place in the arena or through copies.
-    if (n >= WASM_MIN_ELEMENTS && (arenaKernels()?.unary("relu", out, io, a, ia, n) || wasmElementwise()?.unary("relu", out, io, a, ia, n))) return;
     reluFloat32Bits(out, io, a, ia, n);
     return;
   }
@@ -166,11 +156,9 @@ export const geluGrad: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI; }
 };
 
-// The four arithmetic ops keep a unit-stride loop apart: V8 compiles it tighter (~15%). Long
-// float32 rows run in WebAssembly SIMD instead (simdBinary): the same bits.
+// The four arithmetic ops keep a unit-stride loop apart: V8 compiles it tighter (~15%).
 export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
-    if (simdBinary("add", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] + b[ib + i];
     return;
   }
@@ -178,7 +166,6 @@ export const add: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
-    if (simdBinary("sub", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] - b[ib + i];
     return;
   }
@@ -186,7 +173,6 @@ export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
-    if (simdBinary("mul", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] * b[ib + i];
     return;
   }
@@ -194,33 +180,12 @@ export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 export const div: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   if (so === 1 && sa === 1 && sb === 1) {
-    if (simdBinary("div", out, io, a, ia, b, ib, n)) return;
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] / b[ib + i];
     return;
   }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x / y; }
 };
 
-/**
- * Rows up to this long (1 MiB of float32: from there storage is in the arena anyway) may go
- * through copies into the wasm module's memory, in cache-sized chunks. Measured (Node 20, x64;
- * a.add_(b)): 1280 floats 0.44 us against 1.9 us for the JS loop, 65536 floats 14 us
- * against 93 us (the loop's loads see every dtype, so V8 cannot specialize them).
- */
-const COPY_MAX_ELEMENTS = 1 << 18;
-
-/**
- * A unit-stride float32 row of add/sub/mul/div in WebAssembly SIMD: in place where all three
- * arrays are in the arena, else through copies for rows of WASM_MIN_ELEMENTS to
- * COPY_MAX_ELEMENTS (which also skips the JS loop's warm-up: V8 runs it unoptimized for its
- * first few hundred calls, ~15 ns an element). False if neither applies.
- */
-function simdBinary(op: BinaryOp, out: TypedArray, io: number, a: TypedArray, ia: number, b: TypedArray, ib: number, n: number): boolean {
-  if (n < WASM_MIN_ELEMENTS) return false;
-  if (arenaKernels()?.binary(op, out, io, a, ia, b, ib, n)) return true;
-  return n <= COPY_MAX_ELEMENTS && out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
-    (wasmElementwise()?.binary(op, out, io, a, ia, b, ib, n) ?? false);
-}
 export const pow: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = Math.pow(x, y); }
 };
@@ -256,12 +221,7 @@ export const ne: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 // (threshold_backward, tanh_backward: g*(1 - y*y), sigmoid_backward: (g*(1 - y))*y),
 // so gradients match torch's bit for bit where the composite ops did.
 export const reluGrad: BinaryRow = (out, io, so, g, ig, sg, y, iy, sy, n) => {
-  const unit = so === 1 && sg === 1 && sy === 1;
-  if (n >= 64 && unit && out instanceof Float32Array && g instanceof Float32Array && y instanceof Float32Array) {
-    // Long rows: wasm SIMD, as relu (the same values: y is relu's output, never -0).
-    if (n >= WASM_MIN_ELEMENTS && (
-      arenaKernels()?.binary("reluGrad", out, io, g, ig, y, iy, n) || wasmElementwise()?.binary("reluGrad", out, io, g, ig, y, iy, n)
-    )) return;
+  if (n >= 64 && so === 1 && sg === 1 && sy === 1 && out instanceof Float32Array && g instanceof Float32Array && y instanceof Float32Array) {
     reluGradFloat32Bits(out, io, g, ig, y, iy, n);
     return;
   }

@@ -1,4 +1,4 @@
-import { WASM_MIN_ELEMENTS, arenaKernels, wasmElementwise } from "./wasm/simd-elementwise";
+import { WASM_MIN_ELEMENTS, columnSums, sumOnArena } from "./accelerate";
 import type { TypedArray } from "../dtype";
 import { forEachRow, type View } from "./iterate";
 
@@ -17,7 +17,7 @@ export function reduceInto(kind: ReduceKind, acc: Float64Array, accStrides: read
   if (
     kind === "sum" && x instanceof Float32Array && a.shape.length === 2 && a.shape[0] * a.shape[1] >= WASM_MIN_ELEMENTS &&
     a.strides[1] === 1 && a.strides[0] === a.shape[1] && accStrides[0] === 0 && accStrides[1] === 1 &&
-    wasmElementwise()?.columnSums(acc, x, a.offset, a.shape[0], a.shape[1])
+    columnSums(acc, x, a.offset, a.shape[0], a.shape[1])
   ) return;
   const row = kind === "sum" ? sumRow : kind === "max" ? maxRow : minRow;
   forEachRow(a.shape, [accStrides, a.strides], [0, a.offset], (off, n, s) => {
@@ -30,7 +30,7 @@ type AccRow = (acc: Float64Array, io: number, so: number, a: TypedArray, ia: num
 const sumRow: AccRow = (acc, io, so, a, ia, sa, n) => {
   if (so === 0 && sa === 1) {
     // Long float32 runs in the arena: the same sums in WebAssembly SIMD (f64x2 lanes).
-    const simd = n >= WASM_MIN_ELEMENTS ? arenaKernels()?.sum(a, ia, n) : null;
+    const simd = n >= WASM_MIN_ELEMENTS ? sumOnArena(a, ia, n) : null;
     if (simd != null) {
       acc[io] += simd;
       return;

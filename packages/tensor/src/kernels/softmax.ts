@@ -1,5 +1,5 @@
 import type { FloatArray } from "../dtype";
-import { arenaKernels, wasmElementwise } from "./wasm/simd-elementwise";
+import * as wasm from "./accelerate";
 
 /**
  * Softmax and log-softmax along rows, stable for any scale: the row max is subtracted
@@ -91,8 +91,7 @@ export function softmaxRow(
 export function softmaxRows(out: FloatArray, x: FloatArray, rows: number, n: number, log: boolean): void {
   if (rows === 0 || n === 0) return;
   if (x instanceof Float32Array && out instanceof Float32Array) {
-    if (arenaKernels()?.softmax(out, 0, x, 0, rows, n, log)) return;
-    if (wasmElementwise()?.softmax(out, 0, x, 0, rows, n, log)) return;
+    if (wasm.softmaxRows(out, x, rows, n, log)) return;
   }
   softmaxRowsJs(out, x, rows, n, log);
 }
@@ -113,7 +112,7 @@ export function softmaxRowsJs(out: FloatArray, x: FloatArray, rows: number, n: n
 export function logSoftmaxGradRows(d: FloatArray, y: FloatArray, sums: FloatArray, rows: number, n: number): void {
   if (rows === 0 || n === 0) return;
   if (d instanceof Float32Array && y instanceof Float32Array && sums instanceof Float32Array) {
-    if (wasmElementwise()?.logSoftmaxGrad(d, y, sums, rows, n)) return;
+    if (wasm.logSoftmaxGradRows(d, y, sums, rows, n)) return;
     for (let r = 0, i = 0; r < rows; r++) {
       const s = sums[r];
       for (let j = 0; j < n; j++, i++) d[i] = d[i] - f32(f32(Math.exp(y[i])) * s);

@@ -3,6 +3,7 @@ import { record } from "../autograd/record";
 import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype";
 import { ArgumentError } from "../errors";
 import * as k from "../kernels/elementwise";
+import * as fast from "../kernels/accelerate";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor } from "../tensor";
@@ -82,21 +83,21 @@ function floating(x: Tensor): Tensor {
 /** a + b; d/da = 1, d/db = 1 */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("add", a, b);
-  return record(binary(k.add, x, y, shape), "AddBackward", [x, y], addBackward);
+  return record(binary(fast.add, x, y, shape), "AddBackward", [x, y], addBackward);
 }
 const addBackward: BackwardFn = (g) => [g, g];
 
 /** a - b; d/da = 1, d/db = -1 */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("sub", a, b);
-  return record(binary(k.sub, x, y, shape), "SubBackward", [x, y], subBackward);
+  return record(binary(fast.sub, x, y, shape), "SubBackward", [x, y], subBackward);
 }
 const subBackward: BackwardFn = (g, _, needs) => [g, needs[1] ? g.neg() : null];
 
 /** a * b; d/da = b, d/db = a */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("mul", a, b);
-  return record(binary(k.mul, x, y, shape), "MulBackward", [x, y], mulBackward, [x, y]);
+  return record(binary(fast.mul, x, y, shape), "MulBackward", [x, y], mulBackward, [x, y]);
 }
 const mulBackward: BackwardFn = (g, [x, y], needs) => [
   needs[0] ? g.mul(y) : null,
@@ -106,7 +107,7 @@ const mulBackward: BackwardFn = (g, [x, y], needs) => [
 /** a / b (true division: integers give float32); d/da = 1/b, d/db = -a/b^2 */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("div", a, b, true);
-  return record(binary(k.div, x, y, shape), "DivBackward", [x, y], divBackward, [x, y]);
+  return record(binary(fast.div, x, y, shape), "DivBackward", [x, y], divBackward, [x, y]);
 }
 const divBackward: BackwardFn = (g, [x, y], needs) => [
   needs[0] ? g.div(y) : null,
@@ -180,7 +181,7 @@ const negBackward: BackwardFn = (g) => [g.neg()];
 
 /** e^x; d/dx = e^x, the output itself */
 export function exp(x: Tensor): Tensor {
-  const y = mapNew(k.exp, floating(x));
+  const y = mapNew(fast.exp, floating(x));
   return record(y, "ExpBackward", [x], expBackward, [y]);
 }
 const expBackward: BackwardFn = (g, [y]) => [g.mul(y)];
@@ -207,24 +208,24 @@ const absBackward: BackwardFn = (g, [x]) => [g.mul(mapNew(k.sign, x))];
 
 /** tanh x; d/dx = 1 - tanh^2 x (fused kernel) */
 export function tanh(x: Tensor): Tensor {
-  const y = mapNew(k.tanh, floating(x));
+  const y = mapNew(fast.tanh, floating(x));
   return record(y, "TanhBackward", [x], tanhBackward, [y]);
 }
 const tanhBackward: BackwardFn = (g, [y]) => [fused(k.tanhGrad, g, y)];
 
 /** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) (fused kernel) */
 export function sigmoid(x: Tensor): Tensor {
-  const y = mapNew(k.sigmoid, floating(x));
+  const y = mapNew(fast.sigmoid, floating(x));
   return record(y, "SigmoidBackward", [x], sigmoidBackward, [y]);
 }
 const sigmoidBackward: BackwardFn = (g, [y]) => [fused(k.sigmoidGrad, g, y)];
 
 /** max(x, 0); d/dx = 1 where the output is positive, else 0 (0 at x = 0, as torch) */
 export function relu(x: Tensor): Tensor {
-  const y = mapNew(k.relu, x);
+  const y = mapNew(fast.relu, x);
   return record(y, "ReluBackward", [x], reluBackward, [y]);
 }
-const reluBackward: BackwardFn = (g, [y]) => [fused(k.reluGrad, g, y)];
+const reluBackward: BackwardFn = (g, [y]) => [fused(fast.reluGrad, g, y)];
 
 /** gelu x = x Phi(x) (exact erf form); d/dx = Phi(x) + x phi(x) */
 export function gelu(x: Tensor): Tensor {

@@ -2,6 +2,7 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { isFloating, promoteTypes, promoteWithScalar } from "../dtype";
 import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
+import * as fast from "../kernels/accelerate";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor } from "../tensor";
 import * as ew from "./elementwise";
@@ -120,7 +121,7 @@ export function binary_<T extends Tensor>(self: T, op: Binary, other: Tensor | n
     return self;
   }
   checkOverlap(name, self, y);
-  k.mapBinary(k[op], self, self, y);
+  k.mapBinary(fast[op], self, self, y);
   self._version.value++;
   return self;
 }

@@ -41,3 +41,47 @@ export function growTo(memory: WebAssembly.Memory, bytes: number): boolean {
     return false; // RangeError: over the maximum, or the engine would not give that much
   }
 }
+
+/**
+ * The same module with its imported memory made non-shared: for engines without
+ * SharedArrayBuffer (a browser page without cross-origin isolation), where a shared memory
+ * cannot be made. Kernels are built once, importing a shared memory (the arena's); only the
+ * limits flag of that import changes (0x03, "min, max, shared", becomes 0x01, "min, max"), so
+ * every byte offset stays the same. Returns a copy; `bytes` is not modified.
+ */
+export function unshareMemoryImport(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const out = bytes.slice();
+  let at = 8; // past the magic number and the version
+  const leb = (): number => {
+    let value = 0, shift = 0, byte: number;
+    do {
+      byte = out[at++];
+      value |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value >>> 0;
+  };
+  while (at < out.length) {
+    const id = out[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 2) { // the import section: module name, field name, kind, description
+      for (let count = leb(); count > 0; count--) {
+        const moduleName = leb(); // (read first: `at += leb()` would add to the old `at`)
+        at += moduleName;
+        const fieldName = leb();
+        at += fieldName;
+        const kind = out[at++];
+        if (kind === 0) leb(); // a function: its type index
+        else if (kind === 1) { at++; const flags = out[at++]; leb(); if (flags & 1) leb(); } // a table: type, limits
+        else if (kind === 3) at += 2; // a global: value type, mutability
+        else if (kind === 2) {
+          if (out[at] === 0x03) out[at] = 0x01;
+          return out;
+        }
+      }
+    }
+    at = end;
+  }
+  return out;
+}

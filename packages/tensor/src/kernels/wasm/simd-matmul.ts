@@ -1,6 +1,8 @@
 import type { Matrix, Vector } from "../matmul";
 import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
 import { decodeBase64, growTo, instantiateSync } from "./load";
+import type { WorkerHelper } from "./threads";
+import { MAX_CHUNKS } from "./control";
 
 /**
  * The JS half of the WebAssembly SIMD matmul (the kernel is matmul.wat, read that first).
@@ -22,10 +24,7 @@ export interface MatmulExports {
  * WorkerHelper. `run` shares a job's chunks with it (see there); false if a chunk failed on
  * the other thread (nothing it wrote is relied on then: the caller redoes the product).
  */
-export interface GemmHelper {
-  run(job: "gemm", total: number, per: number, a0: number, s0: number, a1: number, s1: number, a2: number, s2: number,
-    local: (units: number, a0: number, a1: number, a2: number) => void, n: number, k: number): boolean;
-}
+export type GemmHelper = Pick<WorkerHelper, "run">;
 
 /** Products with fewer rows than this are not split between threads. */
 const SPLIT_MIN_ROWS = 8;
@@ -107,11 +106,10 @@ export class WasmMatmul {
     // Chunks of `rows` rows (whole A panels), each with its own region of C: chunk i's rows
     // start i*rows padded rows in. Every element of C is computed by the same tile calls in the
     // same k order as unsplit, so the result is bit for bit the same.
-    const rows = roundUp(Math.max(1, Math.ceil(CHUNK_MULADDS / (k * n))), A_PANEL);
-    const shared = helper.run(
-      "gemm", m, rows, 4 * apAt, 4 * rows * k, 4 * bpAt, 0, 4 * cAt, 4 * rows * nPad,
-      (units, ap, bp, c) => gemm(units, n, k, ap, bp, c), n, k,
-    );
+    const rows = roundUp(Math.max(1, Math.ceil(CHUNK_MULADDS / (k * n)), Math.ceil(m / MAX_CHUNKS)), A_PANEL);
+    const ap = 4 * apAt, bp = 4 * bpAt, c = 4 * cAt, apStep = 4 * rows * k, cStep = 4 * rows * nPad;
+    const job = { kernel: null, pointers: [ap, bp, c], steps: [apStep, 0, cStep], n, k };
+    const shared = helper.run(job, m, rows, (units, i) => gemm(units, n, k, ap + i * apStep, bp, c + i * cStep));
     if (!shared) {
       gemm(m, n, k, 4 * apAt, 4 * bpAt, 4 * cAt);
     } else if (nPad !== n) {

@@ -1,0 +1,213 @@
+import type { FloatArray, TypedArray } from "../dtype";
+import * as k from "./elementwise";
+import { ELEMENTWISE_WASM_BASE64 } from "./wasm/elementwise-wasm";
+import { fusedKernel, type FusedKernel } from "./wasm/fused";
+import { WasmModule } from "./wasm/module";
+
+/**
+ * The acceleration policy: which elementwise kernels also run in WebAssembly SIMD
+ * (wasm/elementwise.wat) and from which sizes, in one table. The loops in elementwise.ts define
+ * the semantics; each accelerated row below has their signature, takes the wasm kernel for
+ * unit-stride float32 runs of at least `min` elements (in place on the arena, else through
+ * copies: wasm/fused.ts), and otherwise runs the loop. Either way the same values: add, sub,
+ * mul, div, relu and reluGrad give the same bits as the loops; exp is within 2 ulp of the
+ * correctly rounded result, tanh and sigmoid within 1 (fast-float32.ts and the tests say how).
+ */
+export const ELEMENTWISE = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64);
+
+/**
+ * Runs at least this long are shared with the worker thread (wasm/threads.ts): from 2^17
+ * elements where the kernel is compute-bound (1e6 exp: 1.9 -> 1.0 ms), from 2^21 where it
+ * streams at the memory's speed (1e6 add: 0.1 ms in cache, 0.3-0.4 ms from DRAM, and one core
+ * already takes most of this machine's bandwidth).
+ */
+const COMPUTE_BOUND = 1 << 17;
+const MEMORY_BOUND = 1 << 21;
+
+/**
+ * Below 128 elements the call costs about what the kernel saves. Measured (Node 20, x64; ns
+ * per element, JS loop vs wasm through copies): 64: 3.8 vs 3.3, 128: 3.6 vs 2.4, 4096: 3.5 vs 1.7.
+ */
+export const WASM_MIN_ELEMENTS = 128;
+
+/** Stands in for an array between calls: the rows hold no tensor's storage. */
+const EMPTY = new Float32Array(0);
+
+type Policy = { readonly min: number; readonly threads: number };
+const compute: Policy = { min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND };
+const memory: Policy = { min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND };
+
+/** Every elementwise kernel with a wasm fast path, by its export in elementwise.wat. */
+export const POLICY = {
+  exp: compute,
+  tanh: compute,
+  sigmoid: compute,
+  relu: memory,
+  add: memory,
+  sub: memory,
+  mul: memory,
+  div: memory,
+  reluGrad: memory,
+} as const satisfies Record<string, Policy>;
+
+
+
+export type ElementwiseKernel = keyof typeof POLICY;
+
+const LOOPS: Record<ElementwiseKernel, k.UnaryRow | k.BinaryRow> = {
+  exp: k.exp, tanh: k.tanh, sigmoid: k.sigmoid, relu: k.relu, add: k.add, sub: k.sub, mul: k.mul, div: k.div, reluGrad: k.reluGrad,
+};
+const UNARY: ReadonlySet<ElementwiseKernel> = new Set(["exp", "tanh", "sigmoid", "relu"]);
+
+/**
+ * The fused kernel of an elementwise.wat export, with the arrays as it takes them: (src, dst)
+ * for unary ops, (a, b, out) for binary ones. Tests make them on other modules and sizes.
+ */
+export function elementwiseKernel(name: ElementwiseKernel, module = ELEMENTWISE, minElements: number = POLICY[name].min): FusedKernel {
+  const loop = LOOPS[name];
+  const unaryOp = UNARY.has(name);
+  return fusedKernel({
+    module, name, dtype: "float32", arrays: unaryOp ? 2 : 3, reads: unaryOp ? [0] : [0, 1], writes: [unaryOp ? 1 : 2],
+    minElements, threadsFrom: POLICY[name].threads,
+    reference: unaryOp
+      ? (x, o, n) => (loop as k.UnaryRow)(x[1], o[1], 1, x[0], o[0], 1, n)
+      : (x, o, n) => (loop as k.BinaryRow)(x[2], o[2], 1, x[0], o[0], 1, x[1], o[1], 1, n),
+  });
+}
+
+function unary(name: ElementwiseKernel, loop: k.UnaryRow): k.UnaryRow {
+  const { min } = POLICY[name];
+  const kernel = elementwiseKernel(name);
+  const arrays: FloatArray[] = [EMPTY, EMPTY], offsets = [0, 0];
+  return (out, io, so, a, ia, sa, n) => {
+    if (n >= min && so === 1 && sa === 1 && out instanceof Float32Array && a instanceof Float32Array) {
+      arrays[0] = a; arrays[1] = out; offsets[0] = ia; offsets[1] = io;
+      const done = kernel.tryWasm(arrays, offsets, n);
+      arrays[0] = arrays[1] = EMPTY; // hold no storage: the collector must be free to take it
+      if (done) return;
+    }
+    loop(out, io, so, a, ia, sa, n);
+  };
+}
+
+function binary(name: ElementwiseKernel, loop: k.BinaryRow): k.BinaryRow {
+  const { min } = POLICY[name];
+  const kernel = elementwiseKernel(name);
+  const arrays: FloatArray[] = [EMPTY, EMPTY, EMPTY], offsets = [0, 0, 0];
+  return (out, io, so, a, ia, sa, b, ib, sb, n) => {
+    if (n >= min && so === 1 && sa === 1 && sb === 1 && out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+      arrays[0] = a; arrays[1] = b; arrays[2] = out; offsets[0] = ia; offsets[1] = ib; offsets[2] = io;
+      const done = kernel.tryWasm(arrays, offsets, n);
+      arrays[0] = arrays[1] = arrays[2] = EMPTY;
+      if (done) return;
+    }
+    loop(out, io, so, a, ia, sa, b, ib, sb, n);
+  };
+}
+
+/** The accelerated rows, with the loops' signatures: what the ops call. */
+export const exp = unary("exp", k.exp);
+export const tanh = unary("tanh", k.tanh);
+export const sigmoid = unary("sigmoid", k.sigmoid);
+export const relu = unary("relu", k.relu);
+export const add = binary("add", k.add);
+export const sub = binary("sub", k.sub);
+export const mul = binary("mul", k.mul);
+export const div = binary("div", k.div);
+/** relu's backward: reluGrad(g, y) with y relu's output */
+export const reluGrad = binary("reluGrad", k.reluGrad);
+
+// ---------------------------------------------------------------- row kernels of their own shape
+
+type Fn = (...args: number[]) => number;
+
+/** Staged rows go through in batches of about this many floats (256 KB: in cache). */
+const BATCH_FLOATS = 1 << 16;
+
+/**
+ * The float64 sum of a[ia ..+ n] (elementwise.wat's `sum`), bit for bit as reduce.ts's loop;
+ * null unless a is float32 in the arena (through copies it would gain nothing).
+ */
+export function sumOnArena(a: TypedArray, ia: number, n: number): number | null {
+  if (!(a instanceof Float32Array)) return null;
+  const m = ELEMENTWISE.get();
+  return m !== null && m.holds(a) ? (m.exports.sum as Fn)(a.byteOffset + 4 * ia, n) : null;
+}
+
+/**
+ * acc[j] += sum_i a[ia + i*n + j] over `rows` contiguous rows of n float32, in float64 row after
+ * row (elementwise.wat's `columnSums`: reduce.ts's additions in its order). False if wasm
+ * cannot run it; then nothing was written.
+ */
+export function columnSums(acc: Float64Array, a: Float32Array, ia: number, rows: number, n: number, module = ELEMENTWISE): boolean {
+  const m = module.get();
+  if (m === null) return false;
+  const direct = m.holds(a);
+  const chunkRows = direct ? rows : Math.max(1, Math.min(rows, Math.floor(BATCH_FLOATS / n)));
+  const rowsFrom = (8 * n + 15) & ~15;
+  const at = m.scratch.reserve(rowsFrom + (direct ? 0 : 4 * chunkRows * n));
+  if (at < 0) return false;
+  const slots = new Float64Array(m.scratch.buffer, at, n);
+  slots.set(acc.subarray(0, n));
+  const heap = new Float32Array(m.scratch.buffer), run = m.exports.columnSums as Fn;
+  for (let done = 0; done < rows; done += chunkRows) {
+    const count = Math.min(chunkRows, rows - done), first = ia + done * n;
+    if (direct) {
+      run(a.byteOffset + 4 * first, count, n, at);
+    } else {
+      heap.set(a.subarray(first, first + count * n), (at + rowsFrom) / 4);
+      run(at + rowsFrom, count, n, at);
+    }
+  }
+  acc.set(slots);
+  return true;
+}
+
+/**
+ * Softmax (or log-softmax) of `rows` contiguous float32 rows of n at x into out
+ * (elementwise.wat's `softmax`): in place on the arena, else through copies of whole rows.
+ */
+export function softmaxRows(out: Float32Array, x: Float32Array, rows: number, n: number, log: boolean, module = ELEMENTWISE): boolean {
+  const m = module.get();
+  if (m === null) return false;
+  const run = m.exports.softmax as Fn;
+  if (m.holds(out) && m.holds(x)) {
+    run(x.byteOffset, out.byteOffset, rows, n, log ? 1 : 0);
+    return true;
+  }
+  const chunkRows = Math.max(1, Math.min(rows, Math.floor(BATCH_FLOATS / n)));
+  const at = m.scratch.reserve(4 * chunkRows * n);
+  if (at < 0) return false;
+  const heap = new Float32Array(m.scratch.buffer), slot = at / 4;
+  for (let done = 0; done < rows; done += chunkRows) {
+    const len = Math.min(chunkRows, rows - done) * n;
+    heap.set(x.subarray(done * n, done * n + len), slot);
+    run(at, at, len / n, n, log ? 1 : 0);
+    out.set(heap.subarray(slot, slot + len), done * n);
+  }
+  return true;
+}
+
+/**
+ * Log-softmax's backward over `rows` contiguous rows of n, in place on d:
+ * d_j = d_j - fl(fl(exp(y_j)) * sums[row]), y the log-softmax output (elementwise.wat's
+ * `logSoftmaxGrad`), through copies in batches of whole rows.
+ */
+export function logSoftmaxGradRows(d: Float32Array, y: Float32Array, sums: Float32Array, rows: number, n: number, module = ELEMENTWISE): boolean {
+  const m = module.get();
+  if (m === null) return false;
+  const chunkRows = Math.max(1, Math.min(rows, Math.floor(BATCH_FLOATS / n)));
+  const chunk = chunkRows * n;
+  const at = m.scratch.reserve(4 * (2 * chunk + chunkRows));
+  if (at < 0) return false;
+  const heap = new Float32Array(m.scratch.buffer), run = m.exports.logSoftmaxGrad as Fn, slot = at / 4;
+  for (let done = 0; done < rows; done += chunkRows) {
+    const count = Math.min(chunkRows, rows - done), len = count * n, first = done * n;
+    heap.set(d.subarray(first, first + len), slot);
+    heap.set(y.subarray(first, first + len), slot + chunk);
+    heap.set(sums.subarray(done, done + count), slot + 2 * chunk);
+    run(at, at + 4 * chunk, at + 8 * chunk, count, n);
+    d.set(heap.subarray(slot, slot + len), first);
+  }
+  return true;
+}
