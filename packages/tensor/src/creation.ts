@@ -1,5 +1,7 @@
-import { DEFAULT_DTYPE, allocate, dtypeOf, isFloating, type DType, type FloatArray, type TypedArray } from "./dtype";
-import { ArgumentError, ShapeError, fmtShape } from "./errors";
+import {
+  DEFAULT_DTYPE, checkDType, checkInt32, dtypeOf, isFloating, type DType, type FloatArray, type TypedArray,
+} from "./dtype";
+import { ArgumentError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { defaultGenerator, type Generator } from "./random";
 import { checkShape, numelOf } from "./shape";
 import { Tensor } from "./tensor";
@@ -28,6 +30,38 @@ function finish(t: Tensor, options: TensorOptions): Tensor {
   return t;
 }
 
+/** `options.dtype` checked (a DTypeError naming the op for an unknown one), or `fallback`. */
+function dtypeOption(op: string, options: TensorOptions, fallback: DType): DType {
+  if (typeof options !== "object" || options === null) {
+    throw new ArgumentError(`${op}: options must be an object such as { dtype: "float32" }, got ${String(options)}`);
+  }
+  return options.dtype === undefined ? fallback : checkDType(op, options.dtype);
+}
+
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/**
+ * A new zero-filled tensor for a creation op; storage the engine cannot allocate (more than a
+ * typed array holds, or than memory has) is a TensorError naming the op, the shape and the bytes.
+ */
+function make(op: string, shape: readonly number[], dtype: DType): Tensor {
+  try {
+    return Tensor.empty(shape, dtype);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = numelOf(shape) * BYTES_PER_ELEMENT[dtype];
+    throw new TensorError(
+      `${op}: can't allocate memory for a ${dtype} tensor of shape ${fmtShape(shape)}: ` +
+        `you tried to allocate ${bytes} bytes (${e.message})`,
+    );
+  }
+}
+
+/** What a number becomes in a bool tensor: true unless 0 (NaN is true, as in torch). */
+function boolValue(v: number): number {
+  return v !== 0 ? 1 : 0;
+}
+
 /**
  * Make a tensor from a number, nested arrays, or a flat array / typed array with
  * `options.shape`. Always copies the data (use `fromNdarray` or `new Tensor` to wrap
@@ -36,7 +70,7 @@ function finish(t: Tensor, options: TensorOptions): Tensor {
 export function tensor(data: NestedData | ArrayLike<number> | TypedArray, options: TensorDataOptions = {}): Tensor {
   let shape: number[];
   let flat: ArrayLike<number>;
-  let dtype = options.dtype;
+  let dtype = options.dtype === undefined ? undefined : dtypeOption("tensor", options, DEFAULT_DTYPE);
   if (ArrayBuffer.isView(data)) {
     dtype ??= dtypeOf(data as TypedArray);
     flat = data as TypedArray;
@@ -55,10 +89,19 @@ export function tensor(data: NestedData | ArrayLike<number> | TypedArray, option
   if (numelOf(shape) !== flat.length) {
     throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${numelOf(shape)} values, got ${flat.length}`);
   }
-  const storage = allocate(dtype ?? DEFAULT_DTYPE, flat.length);
-  if (storage instanceof Uint8Array) for (let i = 0; i < flat.length; i++) storage[i] = flat[i] ? 1 : 0;
-  else storage.set(flat);
-  return finish(new Tensor(storage, shape), options);
+  const t = make("tensor", shape, dtype ?? DEFAULT_DTYPE);
+  const storage = t.storage;
+  if (storage instanceof Uint8Array) for (let i = 0; i < flat.length; i++) storage[i] = boolValue(flat[i]);
+  else if (storage instanceof Int32Array) {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (!(v > -2147483649 && v < 2147483648)) {
+        throw new ArgumentError(`tensor: value cannot be converted to type int32 without overflow (got ${v} at flat index ${i})`);
+      }
+      storage[i] = v;
+    }
+  } else storage.set(flat);
+  return finish(t, options);
 }
 
 function toNumber(v: unknown, where: readonly number[]): number {
@@ -101,30 +144,37 @@ function flatten(data: NestedData, shape: readonly number[]): number[] {
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkShape("full", shape);
-  const t = Tensor.empty(shape, options.dtype ?? DEFAULT_DTYPE);
-  if (value !== 0) t.storage.fill(value);
+  return filled("full", shape, value, options);
+}
+
+function filled(op: string, shape: readonly number[], value: number, options: TensorOptions): Tensor {
+  checkShape(op, shape);
+  const dtype = dtypeOption(op, options, DEFAULT_DTYPE);
+  if (typeof value !== "number") throw new ArgumentError(`${op}: fill value must be a number, got ${typeof value}`);
+  if (dtype === "int32") checkInt32(op, value);
+  const t = make(op, shape, dtype);
+  if (value !== 0) t.storage.fill(dtype === "bool" ? boolValue(value) : value);
   return finish(t, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...options });
+  return filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...options });
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...options });
+  return filled("onesLike", t.shape, 1, { dtype: t.dtype, ...options });
 }
 
 export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, ...options });
+  return filled("fullLike", t.shape, value, { dtype: t.dtype, ...options });
 }
 
 /**
@@ -140,7 +190,14 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
-  const t = Tensor.empty([n], options.dtype ?? (integral ? "int32" : DEFAULT_DTYPE));
+  const dtype = dtypeOption("arange", options, integral ? "int32" : DEFAULT_DTYPE);
+  if (dtype === "bool") throw new DTypeError("arange: not implemented for bool (torch: \"arange_cpu\" not implemented for 'Bool')");
+  checkShape("arange", [n]);
+  if (dtype === "int32" && n > 0) {
+    checkInt32("arange", lo);
+    checkInt32("arange", lo + (n - 1) * step);
+  }
+  const t = make("arange", [n], dtype);
   for (let i = 0; i < n; i++) t.storage[i] = lo + i * step;
   return finish(t, options);
 }
@@ -148,7 +205,14 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 /** `steps` evenly spaced values from start to end, both included. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`);
-  const t = Tensor.empty([steps], options.dtype ?? DEFAULT_DTYPE);
+  const dtype = dtypeOption("linspace", options, DEFAULT_DTYPE);
+  if (dtype === "bool") throw new DTypeError("linspace: not implemented for bool (torch: \"linspace_cpu\" not implemented for 'Bool')");
+  checkShape("linspace", [steps]);
+  if (dtype === "int32" && steps > 0) {
+    checkInt32("linspace", start);
+    checkInt32("linspace", end);
+  }
+  const t = make("linspace", [steps], dtype);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
@@ -159,13 +223,13 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 /** The n x m identity (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape("eye", [n, m]);
-  const t = Tensor.empty([n, m], options.dtype ?? DEFAULT_DTYPE);
+  const t = make("eye", [n, m], dtypeOption("eye", options, DEFAULT_DTYPE));
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
   return finish(t, options);
 }
 
 function floatDtype(op: string, options: TensorOptions): "float32" | "float64" {
-  const dtype = options.dtype ?? DEFAULT_DTYPE;
+  const dtype = dtypeOption(op, options, DEFAULT_DTYPE);
   if (!isFloating(dtype)) throw new ArgumentError(`${op}: expected a floating point dtype, got ${dtype}`);
   return dtype;
 }
@@ -173,7 +237,7 @@ function floatDtype(op: string, options: TensorOptions): "float32" | "float64" {
 /** Uniform values in [0, 1) from the seeded generator. */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkShape("rand", shape);
-  const t = Tensor.empty(shape, floatDtype("rand", options));
+  const t = make("rand", shape, floatDtype("rand", options));
   (options.generator ?? defaultGenerator).fillUniform(t.storage as FloatArray, 0, 1);
   return finish(t, options);
 }
@@ -181,7 +245,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 /** Standard normal values from the seeded generator. */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkShape("randn", shape);
-  const t = Tensor.empty(shape, floatDtype("randn", options));
+  const t = make("randn", shape, floatDtype("randn", options));
   (options.generator ?? defaultGenerator).fillNormal(t.storage as FloatArray, 0, 1);
   return finish(t, options);
 }
@@ -189,9 +253,17 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 /** Uniform integers in [low, high) (int32 unless a float dtype is asked for). */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkShape("randint", shape);
-  const dtype = options.dtype ?? "int32";
+  const dtype = dtypeOption("randint", options, "int32");
   if (dtype === "bool") throw new ArgumentError("randint: bool is not a supported dtype");
-  const t = Tensor.empty(shape, dtype);
+  if (typeof low !== "number" || typeof high !== "number" || !Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
+    throw new ArgumentError(`randint: low (${String(low)}) and high (${String(high)}) must be integers`);
+  }
+  if (!(low < high)) throw new ArgumentError(`randint: low (${low}) must be < high (${high})`);
+  if (dtype === "int32") {
+    checkInt32("randint", low);
+    checkInt32("randint", high - 1);
+  }
+  const t = make("randint", shape, dtype);
   (options.generator ?? defaultGenerator).fillRandint(t.storage as Int32Array | FloatArray, low, high);
   return finish(t, options);
 }

@@ -1,6 +1,7 @@
 import { ARENA_ALWAYS_BYTES, ARENA_MIN_BYTES, arena } from "./kernels/wasm/arena";
 import { tidyDepth } from "./memory";
 import { smallArray } from "./slab";
+import { ArgumentError, DTypeError } from "./errors";
 
 /** The element types a tensor can hold, named as in torch (without the `torch.` prefix). */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -30,6 +31,31 @@ export function allocate(dtype: DType, length: number, zero = true): TypedArray 
     case "float64": return (useArena(length * 8) ? arena()?.allocate(Float64Array, length, zero, tidyDepth() === 0) : null) ?? smallArray(Float64Array, length);
     case "int32": return smallArray(Int32Array, length);
     case "bool": return smallArray(Uint8Array, length);
+    default: throw unknownDType("allocate", dtype);
+  }
+}
+
+function unknownDType(op: string, dtype: unknown): DTypeError {
+  const shown = typeof dtype === "string" ? `"${dtype}"` : String(dtype);
+  return new DTypeError(`${op}: unknown dtype ${shown}; expected one of float32, float64, int32, bool`);
+}
+
+/**
+ * `dtype` itself if it is one of minigrad's dtypes, else a DTypeError naming the op and the
+ * dtypes there are ("float16", "int64" or "Float32" from a user, a JSON file or an `as` cast).
+ */
+export function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === "float32" || dtype === "float64" || dtype === "int32" || dtype === "bool") return dtype;
+  throw unknownDType(op, dtype);
+}
+
+/**
+ * torch's checked conversion of a number stored into an int32 tensor: fractions truncate
+ * toward zero, but NaN, infinities and values outside [-2^31, 2^31) throw.
+ */
+export function checkInt32(op: string, value: number): void {
+  if (!(value > -2147483649 && value < 2147483648)) {
+    throw new ArgumentError(`${op}: value cannot be converted to type int32 without overflow (got ${value})`);
   }
 }
 
@@ -40,6 +66,7 @@ export function ownArray(dtype: DType, length: number): TypedArray {
     case "float64": return new Float64Array(length);
     case "int32": return new Int32Array(length);
     case "bool": return new Uint8Array(length);
+    default: throw unknownDType("ownArray", dtype);
   }
 }
 
@@ -67,6 +94,22 @@ const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 
 /** torch's type promotion between two tensors: bool < int32 < float32 < float64. */
 export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * torch's result type of a binary op between two tensors (result_type): dimensioned tensors
+ * take precedence over 0-d ones, and a 0-d tensor (a wrapped number included) changes the
+ * dtype only if it is of a higher category (bool < integer < floating); then the two are
+ * promoted. So float32 [2] + float64 0-d is float32, int32 [2] + float64 0-d is float64.
+ */
+export function resultType(a: DType, aDims: number, b: DType, bDims: number): DType {
+  if (a === b) return a;
+  if ((aDims === 0) === (bDims === 0)) return promoteTypes(a, b);
+  const higher = aDims === 0 ? b : a; // the dimensioned one
+  const lower = aDims === 0 ? a : b;
+  if (isFloating(higher)) return higher;
+  if (higher === "bool" || isFloating(lower)) return promoteTypes(higher, lower);
+  return higher;
 }
 
 /**

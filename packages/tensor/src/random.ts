@@ -10,6 +10,8 @@
  * The streams are not torch's: the same seed gives different numbers than torch.manual_seed.
  */
 
+import { ArgumentError } from "./errors";
+
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 /** 2^-32, 2^-24 and 2^-53: scale integers to [0, 1). */
@@ -73,10 +75,10 @@ export class Generator {
   /** Restart the stream from `seed`, any integer in [0, 2^53]. */
   manualSeed(seed: number): this {
     if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) {
-      throw new Error(`manualSeed: seed must be a non-negative integer, got ${String(seed)}`);
+      throw new ArgumentError(`manualSeed: seed must be a non-negative integer, got ${String(seed)}`);
     }
     if (seed > TWO_POW_53) {
-      throw new Error(`manualSeed: seed must be a non-negative integer, got ${seed} (above 2^53, not exact)`);
+      throw new ArgumentError(`manualSeed: seed must be a non-negative integer, got ${seed} (above 2^53, not exact)`);
     }
     this.seed = seed;
     const lo = seed >>> 0; // seed mod 2^32
@@ -129,7 +131,7 @@ export class Generator {
 
   /** Fill `out` with uniform values in [low, high). */
   fillUniform(out: Float32Array | Float64Array, low: number, high: number): void {
-    if (!(low <= high)) throw new Error(`uniform: low (${low}) must be <= high (${high})`);
+    if (!(low <= high)) throw new ArgumentError(`uniform: low (${low}) must be <= high (${high})`);
     const width = high - low;
     if (out instanceof Float32Array) {
       // 24 random bits are all a float32 in [0, 1) can hold. The sum is rounded to float32 on
@@ -150,7 +152,7 @@ export class Generator {
 
   /** Fill `out` with normal samples (Box-Muller, both values of each pair used). */
   fillNormal(out: Float32Array | Float64Array, mean: number, std: number): void {
-    if (!(std >= 0)) throw new Error(`normal: std must be >= 0, got ${std}`);
+    if (!(std >= 0)) throw new ArgumentError(`normal: std must be >= 0, got ${std}`);
     const n = out.length;
     for (let i = 0; i < n; i += 2) {
       const u1 = 1 - this.nextDouble(); // in (0, 1], so the log is finite
@@ -165,18 +167,18 @@ export class Generator {
   /** Fill `out` with uniform integers in [low, high). */
   fillRandint(out: Int32Array | Float32Array | Float64Array, low: number, high: number): void {
     if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
-      throw new Error(`randint: low (${low}) and high (${high}) must be integers`);
+      throw new ArgumentError(`randint: low (${low}) and high (${high}) must be integers`);
     }
-    if (!(low < high)) throw new Error(`randint: low (${low}) must be < high (${high})`);
+    if (!(low < high)) throw new ArgumentError(`randint: low (${low}) must be < high (${high})`);
     const range = high - low;
-    if (!Number.isSafeInteger(range)) throw new Error(`randint: range high - low = ${range} is too large`);
+    if (!Number.isSafeInteger(range)) throw new ArgumentError(`randint: range high - low = ${range} is too large`);
     for (let i = 0; i < out.length; i++) out[i] = low + this.below(range);
   }
 
   /** A uniformly shuffled permutation of 0..n-1 (Fisher-Yates). */
   randperm(n: number): Int32Array {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
-      throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
+      throw new ArgumentError(`randperm: n must be a non-negative integer, got ${n}`);
     }
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;

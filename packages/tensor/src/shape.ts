@@ -100,12 +100,28 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
-/** Check a user-given shape: non-negative integers. */
+/** 2^53: past it a number no longer counts elements exactly. */
+const MAX_ELEMENTS = 9007199254740992;
+
+/**
+ * Check a user-given shape (from code or JSON): an array of non-negative integers below 2^53
+ * whose product (of the nonzero sizes, so [1e300, 0] too) stays within 2^53 elements.
+ */
 export function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) {
+    throw new ArgumentError(`${op}: shape must be an array of sizes, got ${shape === null ? "null" : typeof shape}`);
+  }
+  let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new ArgumentError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      throw new ArgumentError(
+        `${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers below 2^53, got ${String(d)}`,
+      );
     }
+    if (d !== 0) n *= d;
+  }
+  if (n > MAX_ELEMENTS) {
+    throw new ArgumentError(`${op}: invalid shape ${fmtShape(shape)}: more than 2^53 elements (${n})`);
   }
 }
 
