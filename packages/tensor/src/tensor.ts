@@ -2,7 +2,7 @@ import { backward as runBackward } from "./autograd/engine";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { AccumulateGrad, type Node } from "./autograd/node";
 import { allocate, dtypeOf, isFloating, ownArray, type DType, type TypedArray } from "./dtype";
-import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
+import { ArgumentError, AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
 import * as k from "./kernels/elementwise";
 import * as fast from "./kernels/accelerate";
@@ -19,8 +19,18 @@ import { keep, track } from "./memory";
 import { ARENA_MIN_BYTES, arena, type Block } from "./kernels/wasm/arena";
 import type { NdArray } from "ndarray";
 
-function disposedError(): TensorError {
-  return new TensorError("this tensor was disposed (by dispose() or tidy()) and cannot be used any more");
+function disposedError(op: string, t: Tensor): TensorError {
+  return new TensorError(
+    `${op}: a tensor of shape ${fmtShape(t.shape)} (${t.dtype}) was disposed (by dispose() or tidy()) and cannot be used any more`,
+  );
+}
+
+/**
+ * @internal Throw the disposed-tensor error naming `op` and `t`'s shape if `t` was disposed.
+ * Ops call it at their entry (one field test); `storage` itself still refuses a disposed tensor.
+ */
+export function checkAlive(op: string, t: Tensor): void {
+  if (t._disposed) throw disposedError(op, t);
 }
 
 /** A number, or arbitrarily nested arrays of numbers: what `toArray()` returns. */
@@ -58,7 +68,8 @@ export class Tensor {
   _block: Block | null = null;
   /** @internal exempt from tidy scopes (see memory.ts) */
   _kept = false;
-  private _disposed = false;
+  /** @internal see dispose() */
+  _disposed = false;
 
   constructor(
     storage: TypedArray,
@@ -87,7 +98,7 @@ export class Tensor {
 
   /** The typed array holding the elements (shared with views). Throws once disposed. */
   get storage(): TypedArray {
-    if (this._disposed) throw disposedError();
+    if (this._disposed) throw disposedError("storage", this);
     return this._storage;
   }
 
@@ -217,6 +228,17 @@ export class Tensor {
    * A non-scalar needs the gradient of the loss with respect to it, of the same shape.
    */
   backward(gradient?: Tensor | null, options: { retainGraph?: boolean } = {}): void {
+    checkAlive("backward", this);
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      const got = typeof gradient === "object" ? "an object (options go second: backward(null, { retainGraph: true }))" : `a ${typeof gradient} (${String(gradient)})`;
+      throw new ArgumentError(`backward: gradient must be a Tensor, null or undefined, got ${got}`);
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new ArgumentError(`backward: options must be an object such as { retainGraph: true }, got ${String(options)}`);
+    }
+    if (options.retainGraph !== undefined && typeof options.retainGraph !== "boolean") {
+      throw new ArgumentError(`backward: retainGraph must be a boolean, got ${typeof options.retainGraph}`);
+    }
     let seed: Tensor;
     if (gradient === undefined || gradient === null) {
       if (this.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
@@ -255,6 +277,7 @@ export class Tensor {
 
   /** A tensor sharing this storage, cut from the graph (no grad, a leaf). */
   detach(): Tensor {
+    checkAlive("detach", this);
     const t = new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
     t._version = this._version;
     return t;
@@ -371,6 +394,7 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
+    checkAlive("item", this);
     if (this.numel !== 1) {
       throw new TensorError(`item: a Tensor with ${this.numel} elements cannot be converted to a scalar`);
     }
@@ -379,6 +403,7 @@ export class Tensor {
 
   /** The values in row-major order as a fresh typed array of this dtype, alone in its buffer. */
   toTypedArray(): TypedArray {
+    checkAlive("toTypedArray", this);
     // Not allocate(): its small storage shares a buffer (slab.ts), and callers may hash or transfer `.buffer`.
     const out = new Tensor(ownArray(this.dtype, this.numel), this.shape);
     k.mapUnary(k.copy, out, this);
@@ -392,6 +417,7 @@ export class Tensor {
 
   /** Nested arrays of numbers (bool as 0/1); a number for a 0-d tensor. */
   toArray(): NestedArray {
+    checkAlive("toArray", this);
     const flat = this.toTypedArray();
     if (this.ndim === 0) return flat[0];
     let index = 0;
@@ -405,6 +431,7 @@ export class Tensor {
 
   /** Prints like torch: `tensor([[1.0000, 2.5000]], requires_grad=True)`. */
   toString(): string {
+    checkAlive("toString", this);
     const suffixes: string[] = [];
     if (this.dtype === "float64") suffixes.push("dtype=float64");
     if (this.gradFn !== null) suffixes.push(`grad_fn=<${this.gradFn.name}>`);

@@ -112,11 +112,11 @@ describe("addmm", () => {
     expect(bits(addmm(strided, x, w.T))).toEqual(bits(x.matmul(w.T).add(strided)));
   });
 
-  it("promotes mixed dtypes as mm and add do", () => {
+  it("takes an input of the matrices' dtype only, as torch (no promotion)", () => {
     const input = randn([3], { dtype: "float64" }), x = randn([2, 4]), w = randn([4, 3]);
-    const got = addmm(input, x, w);
-    expect(got.dtype).toBe("float64");
-    expect(got.toArray()).toEqual(x.matmul(w).add(input).toArray());
+    expect(() => addmm(input, x, w)).toThrow(
+      new DTypeError("addmm: self and mat2 must have the same dtype, but got float64 and float32"),
+    );
   });
 
   it("handles an empty inner dimension (the result is the input, broadcast)", () => {

@@ -1,12 +1,12 @@
 import type { BackwardFn } from "../autograd/node";
 import { record } from "../autograd/record";
-import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype";
-import { ArgumentError } from "../errors";
+import { checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
+import { ArgumentError, DTypeError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
 import * as fast from "../kernels/accelerate";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, sameShape } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import { cast, expand } from "./movement";
 
 /**
@@ -19,8 +19,12 @@ import { cast, expand } from "./movement";
  * 10,000-node scalar graph those allocations cost ~10% of the time.
  */
 
-/** A 0-d tensor holding a number, used for `t.add(2.5)`. Never requires grad. */
-export function scalar(value: number, dtype: DType): Tensor {
+/**
+ * A 0-d tensor holding a number, used for `t.add(2.5)`. Never requires grad. A number that
+ * an int32 cannot hold throws, naming `op` (torch's checked conversion of a scalar).
+ */
+export function scalar(value: number, dtype: DType, op = "scalar"): Tensor {
+  if (dtype === "int32") checkInt32(op, value);
   const t = Tensor.empty([], dtype);
   t.storage[0] = value;
   return t;
@@ -39,12 +43,15 @@ export function mapNew(row: k.UnaryRow, x: Tensor, dtype: DType = x.dtype): Tens
  * to its shape); a constant is left as it is and the kernel broadcasts it (stride 0).
  */
 export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number, floatOnly = false): [Tensor, Tensor, readonly number[]] {
-  let x = typeof a === "number" ? scalar(a, promoteWithScalar((b as Tensor).dtype, a)) : a;
-  let y = typeof b === "number" ? scalar(b, promoteWithScalar(x.dtype, b)) : b;
+  let x = typeof a === "number" ? scalar(a, promoteWithScalar((b as Tensor).dtype, a), op) : a;
+  let y = typeof b === "number" ? scalar(b, promoteWithScalar(x.dtype, b), op) : b;
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
     throw new ArgumentError(`${op}: expected a Tensor or a number, got ${describe(x instanceof Tensor ? y : x)}`);
   }
-  let dtype = promoteTypes(x.dtype, y.dtype);
+  checkAlive(op, x);
+  checkAlive(op, y);
+  // torch's result_type: a 0-d operand (a number included) widens a dimensioned one only across categories.
+  let dtype = x.dtype === y.dtype ? x.dtype : resultType(x.dtype, x.ndim, y.dtype, y.ndim);
   if (floatOnly && !isFloating(dtype)) dtype = "float32";
   x = cast(x, dtype);
   y = cast(y, dtype);
@@ -83,16 +90,31 @@ function floating(x: Tensor): Tensor {
 /** a + b; d/da = 1, d/db = 1 */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("add", a, b);
+  if (x.dtype === "bool") return binary(k.maximum, x, y, shape); // two bools: their logical or, as torch
   return record(binary(fast.add, x, y, shape), "AddBackward", [x, y], addBackward);
 }
 const addBackward: BackwardFn = (g) => [g, g];
 
 /** a - b; d/da = 1, d/db = -1 */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  if ((a instanceof Tensor && a.dtype === "bool") || (b instanceof Tensor && b.dtype === "bool")) boolSubError("sub", a, b);
   const [x, y, shape] = broadcastPair("sub", a, b);
   return record(binary(fast.sub, x, y, shape), "SubBackward", [x, y], subBackward);
 }
 const subBackward: BackwardFn = (g, _, needs) => [g, needs[1] ? g.neg() : null];
+
+/** torch refuses `-` on bool tensors (its two messages: two bools, or one). */
+export function boolSubError(op: string, a: Tensor | number, b: Tensor | number): never {
+  const both = a instanceof Tensor && b instanceof Tensor && a.dtype === "bool" && b.dtype === "bool";
+  const shapes = [a, b].map((v) => (v instanceof Tensor ? `${v.dtype} ${fmtShape(v.shape)}` : String(v))).join(" and ");
+  throw new DTypeError(
+    both
+      ? `${op}: Subtraction, the \`-\` operator, with two bool tensors is not supported. ` +
+          `Use the \`^\` or \`logical_xor()\` operator instead. (got ${shapes})`
+      : `${op}: Subtraction, the \`-\` operator, with a bool tensor is not supported. ` +
+          `If you are trying to invert a mask, use the \`~\` or \`logical_not()\` operator instead. (got ${shapes})`,
+  );
+}
 
 /** a * b; d/da = b, d/db = a */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
@@ -119,6 +141,11 @@ const divBackward: BackwardFn = (g, [x, y], needs) => [
  * As torch: the first is 0 where b == 0, the second 0 where a == 0 and b >= 0 (no NaN from 0 * -inf).
  */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof b === "number" && b < 0 && a instanceof Tensor && !isFloating(a.dtype) && Number.isInteger(b)) {
+    throw new ArgumentError(
+      `pow: Integers to negative integer powers are not allowed. (${a.dtype} tensor of shape ${fmtShape(a.shape)}, exponent ${b})`,
+    );
+  }
   const [x, y, shape] = broadcastPair("pow", a, b);
   const out = binary(k.pow, x, y, shape);
   return record(out, "PowBackward", [x, y], powBackward, [x, y, out]);
@@ -128,7 +155,11 @@ const powBackward: BackwardFn = (g, [x, y, out], needs) => [
   needs[1] ? where(x.eq(0).mul(y.ge(0)), 0, g.mul(out.mul(x.log()))) : null,
 ];
 
-/** Elementwise max; the gradient goes to the larger input, split in half on ties (as torch). */
+/**
+ * Elementwise max; the gradient goes to the larger input, split in half on ties (as torch).
+ * torch's masks are `a == b` (half) and `a < b` (none): where either input is NaN, both get
+ * the whole gradient.
+ */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("maximum", a, b);
   return record(binary(k.maximum, x, y, shape), "MaximumBackward", [x, y], maximumBackward, [x, y]);
@@ -148,14 +179,15 @@ const minimumBackward: BackwardFn = (g, [x, y], needs) => [
   needs[1] ? g.mul(tieWeights(x, y)) : null,
 ];
 
-/** 1 where a > b, 0.5 where a == b, else 0. */
+/** 0 where a < b, 0.5 where a == b, else 1 (so 1 where either is NaN): torch's masks. */
 function tieWeights(a: Tensor, b: Tensor): Tensor {
-  return cast(a.gt(b), a.dtype).add(cast(a.eq(b), a.dtype).mul(0.5));
+  return cast(a.lt(b), a.dtype).add(cast(a.eq(b), a.dtype).mul(0.5)).neg().add(1);
 }
 
 /** cond ? a : b elementwise, all three broadcast together. Gradients go to the chosen side. */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   if (!(cond instanceof Tensor)) throw new ArgumentError(`where: condition must be a Tensor, got ${describe(cond)}`);
+  checkAlive("where", cond);
   const [x0, y0, xy] = broadcastPair("where", a, b);
   // select3 walks equal shapes: expand all three (views) to the common shape.
   const shape = broadcastShapes("where", cond.shape, xy);
@@ -175,12 +207,20 @@ const whereBackward: BackwardFn = (g, [c], needs) => [
 
 /** -x; d/dx = -1 */
 export function neg(x: Tensor): Tensor {
+  checkAlive("neg", x);
+  if (x.dtype === "bool") {
+    throw new DTypeError(
+      "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, " +
+        `use the \`~\` or \`logical_not()\` operator instead. (got bool ${fmtShape(x.shape)})`,
+    );
+  }
   return record(mapNew(k.neg, x), "NegBackward", [x], negBackward);
 }
 const negBackward: BackwardFn = (g) => [g.neg()];
 
 /** e^x; d/dx = e^x, the output itself */
 export function exp(x: Tensor): Tensor {
+  checkAlive("exp", x);
   const y = mapNew(fast.exp, floating(x));
   return record(y, "ExpBackward", [x], expBackward, [y]);
 }
@@ -188,6 +228,7 @@ const expBackward: BackwardFn = (g, [y]) => [g.mul(y)];
 
 /** ln x; d/dx = 1/x */
 export function log(x: Tensor): Tensor {
+  checkAlive("log", x);
   const xf = floating(x);
   return record(mapNew(k.log, xf), "LogBackward", [xf], logBackward, [xf]);
 }
@@ -195,6 +236,7 @@ const logBackward: BackwardFn = (g, [x]) => [g.div(x)];
 
 /** sqrt x; d/dx = 1 / (2 sqrt x) */
 export function sqrt(x: Tensor): Tensor {
+  checkAlive("sqrt", x);
   const y = mapNew(k.sqrt, floating(x));
   return record(y, "SqrtBackward", [x], sqrtBackward, [y]);
 }
@@ -202,12 +244,14 @@ const sqrtBackward: BackwardFn = (g, [y]) => [g.div(y.mul(2))];
 
 /** |x|; d/dx = sign(x) (0 at 0, as torch) */
 export function abs(x: Tensor): Tensor {
+  checkAlive("abs", x);
   return record(mapNew(k.abs, x), "AbsBackward", [x], absBackward, [x]);
 }
 const absBackward: BackwardFn = (g, [x]) => [g.mul(mapNew(k.sign, x))];
 
 /** tanh x; d/dx = 1 - tanh^2 x (fused kernel) */
 export function tanh(x: Tensor): Tensor {
+  checkAlive("tanh", x);
   const y = mapNew(fast.tanh, floating(x));
   return record(y, "TanhBackward", [x], tanhBackward, [y]);
 }
@@ -215,6 +259,7 @@ const tanhBackward: BackwardFn = (g, [y]) => [fused(k.tanhGrad, g, y)];
 
 /** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) (fused kernel) */
 export function sigmoid(x: Tensor): Tensor {
+  checkAlive("sigmoid", x);
   const y = mapNew(fast.sigmoid, floating(x));
   return record(y, "SigmoidBackward", [x], sigmoidBackward, [y]);
 }
@@ -222,6 +267,8 @@ const sigmoidBackward: BackwardFn = (g, [y]) => [fused(k.sigmoidGrad, g, y)];
 
 /** max(x, 0); d/dx = 1 where the output is positive, else 0 (0 at x = 0, as torch) */
 export function relu(x: Tensor): Tensor {
+  checkAlive("relu", x);
+  if (x.dtype === "bool") throw new DTypeError(`relu: Boolean inputs not supported for relu (got bool ${fmtShape(x.shape)})`);
   const y = mapNew(fast.relu, x);
   return record(y, "ReluBackward", [x], reluBackward, [y]);
 }
@@ -229,6 +276,7 @@ const reluBackward: BackwardFn = (g, [y]) => [fused(fast.reluGrad, g, y)];
 
 /** gelu x = x Phi(x) (exact erf form); d/dx = Phi(x) + x phi(x) */
 export function gelu(x: Tensor): Tensor {
+  checkAlive("gelu", x);
   const xf = floating(x);
   return record(mapNew(k.gelu, xf), "GeluBackward", [xf], geluBackward, [xf]);
 }
@@ -236,11 +284,27 @@ const geluBackward: BackwardFn = (g, [x]) => [g.mul(mapNew(k.geluGrad, x))];
 
 /** Clamp into [min, max] (either may be omitted); d/dx = 1 inside the bounds (inclusive), else 0. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  checkAlive("clamp", x);
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new ArgumentError("clamp: at least one of 'min' or 'max' must not be None");
   }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  const y = mapNew(k.clampRow(lo, hi), x);
-  return record(y, "ClampBackward", [x], (g, [x]) => [g.mul(mapNew(k.clampMaskRow(lo, hi), x, g.dtype))], [x]);
+  if (typeof lo !== "number" || typeof hi !== "number") {
+    throw new ArgumentError(`clamp: min and max must be numbers, null or undefined, got ${typeof lo} and ${typeof hi}`);
+  }
+  // Bounds take part in type promotion (torch 1.12+): int32.clamp(0.5) is float32, bool.clamp(0, 1) int32.
+  let dtype = x.dtype;
+  if (!isFloating(dtype)) {
+    if (min !== undefined && min !== null) dtype = promoteWithScalar(dtype, min);
+    if (max !== undefined && max !== null && !isFloating(dtype)) dtype = promoteWithScalar(dtype, max);
+    if (dtype === "int32") {
+      if (min !== undefined && min !== null) checkInt32("clamp", min);
+      if (max !== undefined && max !== null) checkInt32("clamp", max);
+    }
+  }
+  const xc = cast(x, dtype);
+  // torch computes min(max(x, lo), hi): with lo > hi every element is hi (NaN stays NaN).
+  const y = mapNew(lo > hi ? k.clampRow(hi, hi) : k.clampRow(lo, hi), xc);
+  return record(y, "ClampBackward", [xc], (g, [x]) => [g.mul(mapNew(k.clampMaskRow(lo, hi), x, g.dtype))], [xc]);
 }

@@ -2,7 +2,7 @@ import { record } from "../autograd/record";
 import { isFloating, type FloatArray, type TypedArray } from "../dtype";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors";
 import { normalizeDim } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import { clone } from "./movement";
 
 /**
@@ -16,6 +16,7 @@ import { clone } from "./movement";
  * batch of rows (dim 0) is one copy per row.
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkAlive("indexSelect", x);
   const op = "indexSelect";
   if (!(index instanceof Tensor) || index.dtype !== "int32") {
     throw new DTypeError(`${op}: expected an int32 index tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);

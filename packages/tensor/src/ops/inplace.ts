@@ -1,10 +1,10 @@
 import { isGradEnabled } from "../autograd/grad-mode";
-import { isFloating, promoteTypes, promoteWithScalar } from "../dtype";
-import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "../errors";
+import { checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
+import { ArgumentError, AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
 import * as fast from "../kernels/accelerate";
 import { broadcastShapes, sameShape } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import * as ew from "./elementwise";
 import { cast, clone, copyInto, expand } from "./movement";
 
@@ -91,9 +91,10 @@ function commit(self: Tensor, result: Tensor): Tensor {
 
 /** `other` broadcast to self's shape and cast to its dtype, or a clear error. */
 function operand(op: string, self: Tensor, other: Tensor | number): Tensor {
-  const t = typeof other === "number" ? ew.scalar(other, promoteWithScalar(self.dtype, other)) : other;
+  const t = typeof other === "number" ? ew.scalar(other, promoteWithScalar(self.dtype, other), op) : other;
   if (!(t instanceof Tensor)) throw new ShapeError(`${op}: expected a Tensor or a number`);
-  const dtype = promoteTypes(self.dtype, t.dtype);
+  checkAlive(op, t);
+  const dtype = resultType(self.dtype, self.ndim, t.dtype, t.ndim);
   if (dtype !== self.dtype && !(isFloating(self.dtype) && isFloating(dtype))) {
     throw new DTypeError(`${op}: result type ${dtype} can't be cast to the desired output type ${self.dtype}`);
   }
@@ -110,9 +111,18 @@ function operand(op: string, self: Tensor, other: Tensor | number): Tensor {
 }
 
 export function binary_<T extends Tensor>(self: T, op: Binary, other: Tensor | number, alpha?: number): T {
+  checkAlive(`${op}_`, self);
   const name = `${op}_`;
   if (op === "div" && !isFloating(self.dtype)) {
     throw new DTypeError(`${name}: result type float32 can't be cast to the desired output type ${self.dtype}`);
+  }
+  if (op === "sub" && (self.dtype === "bool" || (other instanceof Tensor && other.dtype === "bool"))) {
+    ew.boolSubError(name, self, other);
+  }
+  if (alpha !== undefined && !Number.isInteger(alpha) && !isFloating(self.dtype)) {
+    throw new ArgumentError(
+      `${name}: For integral input tensors, argument alpha must not be a floating point number. (got ${alpha} for ${self.dtype})`,
+    );
   }
   let y = operand(name, self, other);
   if (alpha !== undefined && alpha !== 1) y = ew.mul(y, alpha);
@@ -121,12 +131,18 @@ export function binary_<T extends Tensor>(self: T, op: Binary, other: Tensor | n
     return self;
   }
   checkOverlap(name, self, y);
+  if (op === "add" && self.dtype === "bool") {
+    k.mapBinary(k.maximum, self, self, y); // logical or, as torch
+    self._version.value++;
+    return self;
+  }
   k.mapBinary(fast[op], self, self, y);
   self._version.value++;
   return self;
 }
 
 export function unary_<T extends Tensor>(self: T, op: "sqrt"): T {
+  checkAlive(`${op}_`, self);
   if (!isFloating(self.dtype)) throw new DTypeError(`${op}_: expected a floating point tensor, got ${self.dtype}`);
   if (recording(`${op}_`, self)) {
     commit(self, ew[op](clone(self)));
@@ -139,12 +155,16 @@ export function unary_<T extends Tensor>(self: T, op: "sqrt"): T {
 }
 
 export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: number | null): T {
+  checkAlive("clamp_", self);
   if (recording("clamp_", self)) {
     commit(self, ew.clamp(clone(self), min, max));
     return self;
   }
   checkOverlap("clamp_", self);
   const result = ew.clamp(self.detach(), min, max);
+  if (result.dtype !== self.dtype) {
+    throw new DTypeError(`clamp_: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
+  }
   copyInto(self, result);
   self._version.value++;
   return self;
@@ -161,20 +181,30 @@ export function addcdiv_<T extends Tensor>(self: T, a: Tensor, b: Tensor, value:
 }
 
 export function fill_<T extends Tensor>(self: T, value: number): T {
+  checkAlive("fill_", self);
   if (recording("fill_", self)) {
     // The new value does not depend on the old one: where(true, ...) gives it a zero gradient.
     commit(self, ew.where(ew.scalar(1, "bool"), value, clone(self)));
     return self;
   }
   checkOverlap("fill_", self);
-  k.fillView(self, value);
+  k.fillView(self, storedValue("fill_", self.dtype, value));
   self._version.value++;
   return self;
 }
 
+/** `value` as a tensor of `dtype` stores it: checked for int32, 0/1 for bool (NaN is true, as torch). */
+function storedValue(op: string, dtype: DType, value: number): number {
+  if (typeof value !== "number") throw new ArgumentError(`${op}: expected a number, got ${typeof value}`);
+  if (dtype === "int32") checkInt32(op, value);
+  return dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
+}
+
 /** Copy src into self (broadcast to self's shape, cast to its dtype); gradients flow to src. */
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  checkAlive("copy_", self);
   if (!(src instanceof Tensor)) throw new ShapeError("copy_: expected a Tensor as the source");
+  checkAlive("copy_", src);
   if (!sameShape(src.shape, self.shape)) {
     const shape = broadcastShapes("copy_", self.shape, src.shape);
     if (!sameShape(shape, self.shape)) {

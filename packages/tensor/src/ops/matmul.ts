@@ -4,7 +4,7 @@ import { DTypeError, ShapeError, fmtShape } from "../errors";
 import { forEachRow } from "../kernels/iterate";
 import { matmulKernel } from "../kernels/matmul";
 import { broadcastShapes } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import { add } from "./elementwise";
 import { cast, expand, squeeze, transpose, unsqueeze } from "./movement";
 
@@ -14,9 +14,12 @@ import { cast, expand, squeeze, transpose, unsqueeze } from "./movement";
  * product of equal batch shapes, `bmm`; broadcasting is done by expand before it.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkAlive("matmul", a);
+  checkAlive("matmul", b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
   }
+  checkDTypes("matmul", a, b);
   const x = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const y = b.ndim === 1 ? unsqueeze(b, -1) : b;
   const [m, k] = x.shape.slice(-2);
@@ -39,13 +42,32 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * promotion and broadcasting (the products inside a backward need neither).
  */
 export function mm(a: Tensor, b: Tensor): Tensor {
+  checkAlive("mm", a);
+  checkAlive("mm", b);
   if (a.ndim !== 2) throw new ShapeError(`mm: self must be a matrix, got ${a.ndim}-D tensor of shape ${fmtShape(a.shape)}`);
   if (b.ndim !== 2) throw new ShapeError(`mm: mat2 must be a matrix, got ${b.ndim}-D tensor of shape ${fmtShape(b.shape)}`);
   if (a.shape[1] !== b.shape[0]) {
     throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`);
   }
   if (a.dtype !== b.dtype) throw new DTypeError(`mm: expected mat1 and mat2 to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+  checkDTypes("mm", a, b);
   return bmm(a, b);
+}
+
+/**
+ * torch's matrix products take operands of one dtype (no promotion), and not bool (whose
+ * sums of products would leave 0/1). The message is torch's (addmm_impl_cpu_), with minigrad's names.
+ */
+function checkDTypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(
+      `${op}: expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype} ` +
+        `(shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`,
+    );
+  }
+  if (a.dtype === "bool") {
+    throw new DTypeError(`${op}: "addmm_impl_cpu_" not implemented for 'bool' (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+  }
 }
 
 /** Batched matrix product of [...batch, m, k] and [...batch, k, n]; any strides. */
@@ -89,12 +111,19 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * adds it while writing the result: one pass, and the same bits as mm followed by add.
  */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  checkAlive("addmm", input);
+  checkAlive("addmm", mat1);
+  checkAlive("addmm", mat2);
   if (mat1.ndim !== 2) throw new ShapeError(`addmm: mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
   if (mat2.ndim !== 2) throw new ShapeError(`addmm: mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
   const [n, m] = mat1.shape;
   const [m2, p] = mat2.shape;
   if (m !== m2) {
     throw new ShapeError(`addmm: mat1 and mat2 shapes cannot be multiplied (${n}x${m} and ${m2}x${p})`);
+  }
+  checkDTypes("addmm", mat1, mat2);
+  if (input.dtype !== mat2.dtype) {
+    throw new DTypeError(`addmm: self and mat2 must have the same dtype, but got ${input.dtype} and ${mat2.dtype}`);
   }
   const shape = broadcastShapes("addmm", input.shape, [n, p]);
   if (shape.length !== 2) {

@@ -1,9 +1,9 @@
 import { record } from "../autograd/record";
-import { isFloating, promoteTypes, type DType } from "../dtype";
+import { checkDType, isFloating, promoteTypes, type DType } from "../dtype";
 import { ArgumentError, ShapeError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
 import { checkShape, inferShape, mapDims, normalizeDim, sameShape, viewStrides, zeroArray } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import { sumTo } from "./reduce";
 
 /**
@@ -16,6 +16,7 @@ import { sumTo } from "./reduce";
 
 /** View as `shape` (one -1 inferred), copying only when the strides cannot express it. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkAlive("reshape", x);
   const target = inferShape("reshape", x.shape, shape);
   const strides = viewStrides(x.shape, x.strides, target);
   if (strides === null) return reshapeView(clone(x), target);
@@ -24,6 +25,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Like reshape, but never copies. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
+  checkAlive("view", x);
   const target = inferShape("view", x.shape, shape);
   const strides = viewStrides(x.shape, x.strides, target);
   if (strides === null) {
@@ -43,6 +45,7 @@ function reshapeView(x: Tensor, shape: readonly number[], strides = viewStrides(
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkAlive("unsqueeze", x);
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -51,6 +54,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Remove size-1 dims: all of them, or only `dim` (a no-op when that dim is not 1, as torch). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
+  checkAlive("squeeze", x);
   if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
   const d = normalizeDim("squeeze", dim, x.ndim);
   if (x.shape[d] !== 1) return x;
@@ -58,6 +62,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkAlive("flatten", x);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim("flatten", startDim, x.ndim);
   const e = normalizeDim("flatten", endDim, x.ndim);
@@ -70,6 +75,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Reorder dims: a view with permuted shape and strides; backward applies the inverse order. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkAlive("permute", x);
   const n = x.ndim;
   if (dims.length !== n) {
     throw new ArgumentError(
@@ -90,6 +96,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  checkAlive("transpose", x);
   const a = normalizeDim("transpose", dim0, x.ndim);
   const b = normalizeDim("transpose", dim1, x.ndim);
   if (a === b) return x; // includes 0-d tensors, where both dims wrap to 0
@@ -102,6 +109,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Broadcast to `shape` without copying (stride 0 on new or size-1 dims; -1 keeps a size). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  checkAlive("expand", x);
   if (shape.length < x.ndim) {
     throw new ShapeError(
       `expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of ` +
@@ -164,6 +172,7 @@ function subView(name: string, x: Tensor, d: number, start: number, length: numb
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  checkAlive("narrow", x);
   const d = normalizeDim("narrow", dim, x.ndim);
   const size = x.shape[d];
   if (!Number.isInteger(start) || start < -size || start > size) {
@@ -177,6 +186,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkAlive("select", x);
   const d = normalizeDim("select", dim, x.ndim);
   const size = x.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -189,8 +199,15 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** Python-style slice along `dim`: negative bounds wrap, out-of-range bounds clamp, step > 0. */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+  checkAlive("slice", x);
   const d = normalizeDim("slice", dim, x.ndim);
   if (!Number.isInteger(step) || step <= 0) throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
+  // As narrow and select: a bound is an integer (or null/undefined for the end of the dim).
+  if ((start !== undefined && start !== null && !Number.isInteger(start)) || (end !== undefined && end !== null && !Number.isInteger(end))) {
+    throw new ArgumentError(
+      `slice: start and end must be integers, got start ${String(start)} and end ${String(end)} for dimension ${d} of ${fmtShape(x.shape)}`,
+    );
+  }
   const size = x.shape[d];
   const bound = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = bound(start ?? 0);
@@ -215,6 +232,7 @@ function scalarZero(dtype: DType): Tensor {
 
 /** A contiguous copy; d/dx = identity. */
 export function clone(x: Tensor): Tensor {
+  checkAlive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype);
   copyInto(out, x);
   return record(out, "CloneBackward", [x], (g) => [g]);
@@ -222,8 +240,9 @@ export function clone(x: Tensor): Tensor {
 
 /** Convert to another dtype (this tensor if it already has it); gradients cast back. */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  checkAlive("to", x);
   if (x.dtype === dtype) return x;
-  const out = Tensor.empty(x.shape, dtype);
+  const out = Tensor.empty(x.shape, checkDType("to", dtype));
   copyInto(out, x);
   if (!isFloating(dtype)) return out;
   const from = x.dtype;
@@ -241,6 +260,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let total = 0;
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new ArgumentError(`cat: expected a list of Tensors, entry ${i} is not a Tensor`);
+    checkAlive("cat", t);
     const matches = t.ndim === first.ndim && t.shape.every((s, j) => j === d || s === first.shape[j]);
     if (!matches) {
       throw new ShapeError(
@@ -285,6 +305,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   });
+  for (const t of tensors) checkAlive("stack", t);
   const d = normalizeDim("stack", dim, shape.length + 1);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }

@@ -4,7 +4,7 @@ import { DTypeError, ShapeError, fmtShape } from "../errors";
 import { argmaxRows, reduceInto, type ReduceKind } from "../kernels/reduce";
 import { softmaxRows } from "../kernels/softmax";
 import { contiguousStrides, mapDims, normalizeDim, normalizeDims, numelOf } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, checkAlive } from "../tensor";
 import { cast, clone, expand, permute, reshape } from "./movement";
 
 /**
@@ -39,6 +39,7 @@ function reducedCount(x: Tensor, dims: readonly number[]): number {
 }
 
 function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  checkAlive(name, x);
   const dims = normalizeDims(name, dim, x.ndim);
   const kept = keptShape(x.shape, dims);
   if (kind !== "sum") checkNonEmpty(name, x, dim, dims);
@@ -47,7 +48,8 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const accStrides = mapDims(kept.length, (i) => (dims.includes(i) ? 0 : strides[i]));
   reduceInto(kind, acc, accStrides, x);
   const outShape = keepdim ? kept : x.shape.filter((_, i) => !dims.includes(i));
-  const out = Tensor.empty(outShape, x.dtype === "bool" ? "int32" : x.dtype);
+  // sum counts bools (torch gives int64, minigrad int32); amax/amin of bools stay bool, as torch.
+  const out = Tensor.empty(outShape, x.dtype === "bool" && kind === "sum" ? "int32" : x.dtype);
   out.storage.set(acc);
   return out;
 }
@@ -103,6 +105,7 @@ function extremum(kind: "max" | "min", name: string, x: Tensor, dim: Dims, keepd
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkAlive("mean", x);
   if (!isFloating(x.dtype)) {
     throw new DTypeError(`mean: could not infer output dtype. Input dtype must be floating point, got ${x.dtype}`);
   }
@@ -112,6 +115,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 /** Variance over dims: sum((x - mean)^2) / (n - 1), or / n when unbiased is false. */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, unbiased = true): Tensor {
+  checkAlive("var", x);
   const dims = normalizeDims("var", dim, x.ndim);
   const n = reducedCount(x, dims);
   const centered = x.sub(mean(x, dims, true));
@@ -120,6 +124,7 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, unbiased = true
 
 /** Index of the largest value along dim (of the flattened tensor when dim is omitted). */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  checkAlive("argmax", x);
   if (dim === undefined) {
     const flat = argmax(reshape(x.detach(), [-1]), 0);
     return keepdim ? reshape(flat, mapDims(x.ndim, () => 1)) : flat;
@@ -146,6 +151,7 @@ function moveLastContiguous(x: Tensor, d: number): Tensor {
 }
 
 function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
+  checkAlive(log ? "logSoftmax" : "softmax", x);
   const xf = isFloating(x.dtype) ? x : cast(x, "float32");
   const d = normalizeDim(log ? "logSoftmax" : "softmax", dim, x.ndim);
   const rows = moveLastContiguous(xf.detach(), d);
