@@ -3,15 +3,19 @@ export {
   type StepArgs, type StepPreHook, type StepPostHook, type StateDictPreHook, type StateDictPostHook,
   type LoadStateDictPreHook, type LoadStateDictPostHook, type HookOptions,
 } from "./optimizer";
-export { type ParamGroup, type ParamGroupInput, type Params } from "./param-groups";
+export {
+  optionChecks, type ParamGroup, type ParamGroupInput, type Params, type OptimizerChecks, type OptionCheck,
+  type OptionProblem,
+} from "./param-groups";
 export { type OptimizerStateDict, type PackedParamGroup, type StateEntry } from "./state-dict";
 export { type RemovableHandle } from "./hooks";
 export { OptimizerError } from "./errors";
 export {
-  RMSprop, RMSPROP_DEFAULTS, type RMSpropOptions, type RMSpropGroupOptions, type RMSpropState,
+  RMSprop, RMSPROP_DEFAULTS, RMSPROP_CHECKS, type RMSpropOptions, type RMSpropGroupOptions, type RMSpropState,
 } from "./rmsprop";
 export { rmspropUpdate, type RMSpropHyperparameters, type RMSpropBuffers } from "./rmsprop-update";
 export { fma32 } from "./fma";
 export {
-  stateDictToJSON, stateDictFromJSON, type StateDictJSON, type TensorJSON, type JSONValue, type SpecialNumber,
+  stateDictToJSON, stateDictFromJSON, moduleStateDictFromJSON, type StateDictJSON, type ModuleStateDict,
+  type ModuleStateDictJSON, type TensorJSON, type JSONValue, type SpecialNumber,
 } from "./serialize";

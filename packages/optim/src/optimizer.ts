@@ -2,8 +2,8 @@ import { Tensor, enableGrad, noGrad } from "@minigrad/tensor";
 import { OptimizerError, typeName } from "./errors";
 import { HookList, type RemovableHandle } from "./hooks";
 import {
-  DUPLICATE_PARAMS_WARNING, checkGroupParams, hasDuplicates, listParamGroups, resolveGroup,
-  type ParamGroup, type ParamGroupInput, type Params,
+  DUPLICATE_PARAMS_WARNING, checkGroupParams, checkOptions, describeValue, hasDuplicates, listParamGroups,
+  resolveGroup, type OptimizerChecks, type ParamGroup, type ParamGroupInput, type Params,
 } from "./param-groups";
 import { packStateDict, planLoad, type OptimizerStateDict, type StateEntry } from "./state-dict";
 
@@ -61,13 +61,18 @@ export abstract class Optimizer<O extends object> {
   private readonly stateDictPostHooks = new HookList<StateDictPostHook<this>>();
   private readonly loadPreHooks = new HookList<LoadStateDictPreHook<this>>();
   private readonly loadPostHooks = new HookList<LoadStateDictPostHook<this>>();
+  private readonly checks: OptimizerChecks<O>;
 
   /**
    * @param params an iterable of tensors (one group) or of groups `{ params, ...options }`;
    *   a generator such as `model.parameters()` is consumed once.
    * @param defaults the options of groups that do not set their own.
+   * @param checks the optimizer's option (and state) checks, declared once: run here on
+   *   `defaults` before the parameters are read, and by `loadStateDict` on what it loads.
    */
-  constructor(params: Params<O>, defaults: O) {
+  constructor(params: Params<O>, defaults: O, checks: OptimizerChecks<O> = {}) {
+    checkOptions(checks.options, defaults as Record<string, unknown>);
+    this.checks = checks;
     this.defaults = defaults;
     for (const group of listParamGroups(params)) this.addParamGroup(group as ParamGroupInput<O>);
   }
@@ -192,7 +197,21 @@ export abstract class Optimizer<O extends object> {
     const plan = planLoad(sd, this.paramGroups);
     const fallback = this.loadDefaults();
     for (const group of plan.groups) {
-      for (const [key, value] of Object.entries(fallback)) if (!(key in group)) group[key] = value;
+      for (const [key, value] of Object.entries(fallback)) if (!Object.hasOwn(group, key)) group[key] = value;
+    }
+    // torch re-checks nothing here; minigrad checks what the constructor checks, so that a
+    // checkpoint cannot install `lr: NaN` or `lr: "0.1"` (everything before any change).
+    plan.groups.forEach((group, i) => {
+      checkOptions(this.checks.options, group, (key) => `loadStateDict: parameter group ${i} has ${key} = ${describeValue(group[key])}: `);
+    });
+    for (const [id, entry] of Object.entries(sd.state)) {
+      for (const [key, check] of Object.entries(this.checks.state ?? {})) {
+        if (!Object.hasOwn(entry, key)) continue;
+        const problem = check(entry[key]);
+        if (problem === undefined) continue;
+        const message = `loadStateDict: the state of parameter ${id} has ${key} = ${describeValue(entry[key])}: ${problem.message}`;
+        throw problem.kind === "type" ? new TypeError(message) : new OptimizerError(message);
+      }
     }
     this.state.clear();
     for (const [param, entry] of plan.state) this.state.set(param, entry);

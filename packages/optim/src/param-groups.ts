@@ -103,3 +103,81 @@ export function resolveGroup<O extends object>(
 export function hasDuplicates(params: readonly Tensor[]): boolean {
   return new Set(params).size !== params.length;
 }
+
+/** What is wrong with an option's value: a wrong kind (a `TypeError`) or a bad value (an `OptimizerError`). */
+export interface OptionProblem {
+  kind: "type" | "value";
+  message: string;
+}
+
+/** The check of one option (or state entry): undefined when the value is fine. */
+export type OptionCheck = (value: unknown) => OptionProblem | undefined;
+
+/**
+ * An optimizer's checks, declared once and passed to `Optimizer`'s constructor: the
+ * constructor runs the option checks on its defaults (in declaration order, before looking
+ * at the parameters, as torch's constructors do), and `loadStateDict` runs them on every
+ * loaded group and the state checks on every loaded state entry, before changing anything.
+ */
+export interface OptimizerChecks<O extends object> {
+  options?: { readonly [K in keyof O]?: OptionCheck };
+  state?: { readonly [key: string]: OptionCheck };
+}
+
+/** How a value appears in messages: numbers and booleans as written, strings quoted, the rest by type. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) {
+    return Object.is(value, -0) ? "-0" : String(value);
+  }
+  return typeName(value);
+}
+
+const wrongKind = (expected: string, value: unknown): OptionProblem => ({
+  kind: "type",
+  message: `expected ${expected}, got ${describeValue(value)}${typeof value === "string" ? " (a string)" : ""}`,
+});
+
+/** Building blocks for `OptimizerChecks`. */
+export const optionChecks = {
+  /** torch's `0.0 <= value` (so NaN fails): `Invalid learning rate: -1`; a non-number is a TypeError. */
+  nonNegative:
+    (what: string): OptionCheck =>
+    (value) => {
+      if (typeof value !== "number") {
+        return { kind: "type", message: `Invalid ${what}: ${describeValue(value)} (expected a number, got ${typeName(value)})` };
+      }
+      return 0 <= value ? undefined : { kind: "value", message: `Invalid ${what}: ${describeValue(value)}` };
+    },
+  boolean: ((value) => (typeof value === "boolean" ? undefined : wrongKind("a boolean", value))) as OptionCheck,
+  booleanOrNull: ((value) =>
+    typeof value === "boolean" || value === null ? undefined : wrongKind("a boolean or null", value)) as OptionCheck,
+  /** Only `allowed` is supported (a flag minigrad accepts for compatibility but does not implement). */
+  only:
+    (allowed: unknown, message: string): OptionCheck =>
+    (value) =>
+      Object.is(value, allowed) ? undefined : { kind: "value", message },
+  /** A step count: a non-negative integer, or a one-element tensor holding one (PyTorch 2.x checkpoints). */
+  stepCount: ((value) => {
+    const n = value instanceof Tensor && value.numel === 1 && !value.isDisposed ? value.item() : value;
+    return typeof n === "number" && Number.isInteger(n) && n >= 0
+      ? undefined
+      : wrongKind("a non-negative integer (or a one-element tensor)", value);
+  }) as OptionCheck,
+  /** A tensor (its shape and dtype are checked against the parameter separately). */
+  tensor: ((value) => (value instanceof Tensor ? undefined : wrongKind("a Tensor", value))) as OptionCheck,
+};
+
+/** Throw for the first option of `options` that fails its check; `where` prefixes the message. */
+export function checkOptions<O extends object>(
+  checks: OptimizerChecks<O>["options"],
+  options: Record<string, unknown>,
+  where: (key: string) => string = () => "",
+): void {
+  for (const [key, check] of Object.entries(checks ?? {}) as [string, OptionCheck | undefined][]) {
+    const problem = check?.(options[key]);
+    if (problem === undefined) continue;
+    const message = where(key) + problem.message;
+    throw problem.kind === "type" ? new TypeError(message) : new OptimizerError(message);
+  }
+}

@@ -1,9 +1,10 @@
 import { Tensor, keep, zerosLike } from "@minigrad/tensor";
-import { OptimizerError } from "./errors";
+import { OptimizerError, checkTensor, fmtShape } from "./errors";
 import { Optimizer } from "./optimizer";
-import type { ParamGroup, Params } from "./param-groups";
+import { optionChecks, type OptimizerChecks, type ParamGroup, type Params } from "./param-groups";
 import { rmspropUpdate, type RMSpropBuffers } from "./rmsprop-update";
 import type { StateEntry } from "./state-dict";
+import { hasOverlap } from "./strided";
 
 /**
  * RMSprop's options as users pass them (each optional), with torch's names in camelCase.
@@ -52,27 +53,35 @@ export interface RMSpropState extends RMSpropBuffers {
   step: number;
 }
 
-// torch checks only `0 <= value` (so NaN fails, and alpha = 2 or momentum = 1.5 pass), in this order.
-const CHECKS: readonly [keyof RMSpropGroupOptions, string][] = [
-  ["lr", "learning rate"],
-  ["eps", "epsilon value"],
-  ["momentum", "momentum value"],
-  ["weightDecay", "weight_decay value"],
-  ["alpha", "alpha value"],
-];
+const { nonNegative, boolean, booleanOrNull, only, stepCount: isStepCount, tensor: isTensor } = optionChecks;
+
+/**
+ * RMSprop's checks, declared once: the constructor runs the option checks on its options,
+ * `loadStateDict` on every loaded group (and the state checks on every loaded state).
+ * torch checks only `0 <= value` (so NaN fails, and alpha = 2 or momentum = 1.5 pass), in
+ * this order; minigrad also refuses differentiable=true (first, as before) and flags of
+ * the wrong type.
+ */
+export const RMSPROP_CHECKS: OptimizerChecks<RMSpropGroupOptions> = Object.freeze({
+  options: {
+    differentiable: only(false, "RMSprop: differentiable=true is not supported: minigrad's update runs under noGrad"),
+    lr: nonNegative("learning rate"),
+    eps: nonNegative("epsilon value"),
+    momentum: nonNegative("momentum value"),
+    weightDecay: nonNegative("weight_decay value"),
+    alpha: nonNegative("alpha value"),
+    centered: boolean,
+    foreach: booleanOrNull,
+    maximize: boolean,
+  },
+  state: { step: isStepCount, squareAvg: isTensor, momentumBuffer: isTensor, gradAvg: isTensor },
+});
 
 function resolveOptions(options: RMSpropOptions): RMSpropGroupOptions {
   const resolved: Record<string, unknown> = { ...RMSPROP_DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (!(key in RMSPROP_DEFAULTS)) throw new TypeError(`RMSprop got an unexpected option '${key}'`);
     if (value !== undefined) resolved[key] = value;
-  }
-  if (resolved.differentiable !== false) {
-    throw new OptimizerError("RMSprop: differentiable=true is not supported: minigrad's update runs under noGrad");
-  }
-  for (const [key, what] of CHECKS) {
-    const value = resolved[key];
-    if (typeof value !== "number" || !(0 <= value)) throw new OptimizerError(`Invalid ${what}: ${String(value)}`);
   }
   return resolved as unknown as RMSpropGroupOptions;
 }
@@ -125,30 +134,45 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
    *   before the parameters.
    */
   constructor(params: Params<RMSpropGroupOptions>, options: RMSpropOptions = {}) {
-    super(params, resolveOptions(options));
+    super(params, resolveOptions(options), RMSPROP_CHECKS);
   }
 
   protected update(): void {
-    for (const group of this.paramGroups) {
-      // Gather first, as torch's step does: a state that lacks a buffer the group now needs
-      // throws before any parameter of the group is touched.
-      const work = group.params.flatMap((param) => {
+    // Check every parameter, grad and state of every group before the first write (torch
+    // gathers group by group, so a bad parameter in group 1 throws after group 0 moved):
+    // a disposed or mis-typed tensor, or a state lacking a buffer the group now needs,
+    // throws with no parameter, buffer or step count changed and no state created.
+    const work = this.paramGroups.flatMap((group, g) =>
+      group.params.flatMap((param, i) => {
         const grad = param.grad;
         if (grad === null) return [];
-        const state = this.stateOf(param, group);
-        return [{ param, grad, state, buffers: buffers(state, group) }];
-      });
-      for (const { param, grad, state, buffers } of work) {
-        state.step = stepCount(state.step) + 1;
-        rmspropUpdate(param, grad, buffers, group);
-      }
+        const where = `parameter ${i} of group ${g}`;
+        checkUpdatable(param, grad, where);
+        const existing = this.existingState(param);
+        if (existing !== undefined) {
+          checkBuffers(param, buffers(existing, group, where), where);
+          if (existing.step instanceof Tensor) checkTensor(existing.step, `RMSprop: the step of ${where}`);
+        }
+        return [{ param, grad, group }];
+      }),
+    );
+    for (const { param, grad, group } of work) {
+      const state = this.stateOf(param, group);
+      state.step = stepCount(state.step) + 1;
+      rmspropUpdate(param, grad, buffers(state, group), group);
     }
+  }
+
+  /** The state of `param`, if a step (or a load) created one. */
+  private existingState(param: Tensor): StateEntry | undefined {
+    const existing = this.state.get(param);
+    return existing !== undefined && Object.keys(existing).length > 0 ? existing : undefined;
   }
 
   /** The state of `param`, created on its first step with the group's options of that time. */
   private stateOf(param: Tensor, group: ParamGroup<RMSpropGroupOptions>): StateEntry {
-    const existing = this.state.get(param);
-    if (existing !== undefined && Object.keys(existing).length > 0) return existing;
+    const existing = this.existingState(param);
+    if (existing !== undefined) return existing;
     // As torch: buffers exist only for what the group used when the state was created;
     // turning momentum or centered on later makes the next step throw.
     // keep: the state outlives the tidy scope (if any) of the step that creates it
@@ -177,9 +201,9 @@ function optionalTensor(value: unknown): Tensor | undefined {
 }
 
 /** The state's buffers, checked against what the group's options need (torch: a KeyError). */
-function buffers(state: StateEntry, group: ParamGroup<RMSpropGroupOptions>): RMSpropBuffers {
+function buffers(state: StateEntry, group: ParamGroup<RMSpropGroupOptions>, where = ""): RMSpropBuffers {
   const missing = (name: string, why: string) =>
-    new OptimizerError(`RMSprop: the parameter's state has no ${name}${why && ` (${why})`}`);
+    new OptimizerError(`RMSprop: the parameter's state has no ${name}${why && ` (${why})`}${where && `, for ${where}`}`);
   const { squareAvg, momentumBuffer, gradAvg } = state;
   if (!(squareAvg instanceof Tensor)) throw missing("squareAvg", "");
   if (group.momentum > 0 && !(momentumBuffer instanceof Tensor)) {
@@ -189,4 +213,33 @@ function buffers(state: StateEntry, group: ParamGroup<RMSpropGroupOptions>): RMS
     throw missing("gradAvg", "centered was turned on after it was created");
   }
   return { squareAvg, momentumBuffer: optionalTensor(momentumBuffer), gradAvg: optionalTensor(gradAvg) };
+}
+
+/** rmspropUpdate's checks of the parameter and its grad, made before any update, naming the parameter. */
+function checkUpdatable(param: Tensor, grad: Tensor, where: string): void {
+  checkTensor(param, `RMSprop: ${where}`);
+  if (param.dtype !== "float32" && param.dtype !== "float64") {
+    throw new OptimizerError(`RMSprop: parameters must be float32 or float64, got ${param.dtype} (${where})`);
+  }
+  if (hasOverlap(param)) {
+    throw new OptimizerError(`RMSprop: cannot update a parameter whose elements share memory (an expanded view) (${where})`);
+  }
+  checkOperand("grad", grad, param, where);
+}
+
+/** Each buffer the update will use must be usable and shaped and typed like its parameter. */
+function checkBuffers(param: Tensor, b: RMSpropBuffers, where: string): void {
+  checkOperand("squareAvg", b.squareAvg, param, where);
+  if (b.momentumBuffer !== undefined) checkOperand("momentumBuffer", b.momentumBuffer, param, where);
+  if (b.gradAvg !== undefined) checkOperand("gradAvg", b.gradAvg, param, where);
+}
+
+function checkOperand(name: string, t: Tensor, param: Tensor, where: string): void {
+  checkTensor(t, `RMSprop: the ${name} of ${where}`);
+  const sameShape = t.shape.length === param.shape.length && t.shape.every((d, i) => d === param.shape[i]);
+  if (!sameShape || t.dtype !== param.dtype) {
+    throw new OptimizerError(
+      `RMSprop: ${name} is ${t.dtype} ${fmtShape(t.shape)} but the parameter is ${param.dtype} ${fmtShape(param.shape)} (${where})`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { Tensor, isFloating, keep, noGrad, type DType } from "@minigrad/tensor";
-import { OptimizerError, fmtShape, typeName } from "./errors";
+import { OptimizerError, checkTensor, fmtShape, typeName } from "./errors";
 import { isGroupObject } from "./param-groups";
 
 /** One parameter's state: `step`, buffers (tensors) and whatever else an optimizer keeps. */
@@ -84,6 +84,25 @@ function checkShapeOfStateDict(sd: unknown): asserts sd is OptimizerStateDict {
   for (const [key, entry] of Object.entries(state as object)) {
     if (!isGroupObject(entry)) bad(`the state of parameter ${key} is ${typeName(entry)}`);
   }
+  const protoKey = findProtoKey(sd, "stateDict");
+  if (protoKey !== undefined) bad(`${protoKey} is a key '__proto__' (it would replace a prototype when copied)`);
+}
+
+/** The path of an own `__proto__` key (JSON.parse makes them) anywhere in plain data, if any. */
+function findProtoKey(value: unknown, where: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findProtoKey(value[i], `${where}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isGroupObject(value)) {
+    if (Object.hasOwn(value, "__proto__")) return where;
+    for (const [k, v] of Object.entries(value)) {
+      const found = findProtoKey(v, `${where}.${k}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** What `loadStateDict` installs, computed (and validated) before anything is changed. */
@@ -135,7 +154,9 @@ export function planLoad(sd: unknown, groups: readonly { params: readonly Tensor
       );
     }
     for (const [name, value] of Object.entries(entry)) {
-      if (name === "step" || !(value instanceof Tensor)) continue;
+      if (!(value instanceof Tensor)) continue;
+      checkTensor(value, `loaded state dict: the state tensor '${name}' of parameter ${key}`);
+      if (name === "step") continue;
       if (value.shape.length !== param.shape.length || value.shape.some((d, i) => d !== param.shape[i])) {
         throw new OptimizerError(
           `loaded state dict has a state tensor '${name}' of shape ${fmtShape(value.shape)} for parameter ${key}, ` +
