@@ -219,10 +219,17 @@ export class Module implements MemberHost {
     const targets = this.stateDictTargets();
     const result = checkStateDict(this.constructor.name, targets, stateDict, strict);
     noGrad(() => {
+      // A value sharing storage with another target (`{ a: m.b.detach(), b: m.a.detach() }`)
+      // would be overwritten before it is read: copy those first, so the dict loads as it was.
+      const storages = new Set([...targets.values()].map((t) => t.storage));
+      const sources = new Map<Tensor, Tensor>();
       for (const [key, target] of targets) {
+        if (!Object.prototype.hasOwnProperty.call(stateDict, key)) continue;
         const value = stateDict[key];
-        if (value !== undefined) target.copy_(value);
+        const aliased = storages.has(value.storage) && !sameView(value, target);
+        sources.set(target, aliased ? value.clone() : value);
       }
+      for (const [target, value] of sources) target.copy_(value);
     });
     return result;
   }
@@ -259,6 +266,12 @@ export class Module implements MemberHost {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/** The same elements of the same storage, in the same layout. */
+function sameView(a: Tensor, b: Tensor): boolean {
+  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.storage === b.storage && a.offset === b.offset && same(a.shape, b.shape) && same(a.strides, b.strides);
 }
 
 /** Indent every line but the first (torch's _addindent). */

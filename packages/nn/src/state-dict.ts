@@ -1,4 +1,4 @@
-import { Tensor, TensorError } from "@minigrad/tensor";
+import { Tensor, TensorError, isFloating, type DType, type TypedArray } from "@minigrad/tensor";
 import { typeName } from "./members";
 
 /** What `loadStateDict` returns: the keys it could not match (always empty under strict). */
@@ -37,6 +37,15 @@ export function checkStateDict(
     const value: unknown = stateDict[key];
     if (!(value instanceof Tensor)) {
       errors.push(`While copying the parameter named "${key}", expected Tensor from checkpoint but received ${typeName(value)}`);
+      continue;
+    }
+    // torch's wording for a copy that fails; minigrad finds these before copying anything.
+    const problem = copyProblem(value, target);
+    if (problem !== undefined) {
+      errors.push(
+        `While copying the parameter named "${key}", whose dimensions in the model are ${fmt(target.shape)} and ` +
+          `whose dimensions in the checkpoint are ${fmt(value.shape)}, an exception occurred : (${problem}).`,
+      );
     } else if (!sameShape(value.shape, target.shape)) {
       errors.push(
         `size mismatch for ${key}: copying a param with shape ${fmt(value.shape)} from checkpoint, ` +
@@ -54,6 +63,51 @@ export function checkStateDict(
     throw new TensorError(`Error(s) in loading state_dict for ${moduleName}:\n\t${errors.join("\n\t")}`);
   }
   return { missingKeys, unexpectedKeys };
+}
+
+const ARRAY_OF: Record<DType, abstract new (n: number) => TypedArray> = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array,
+};
+
+/**
+ * Why `t` cannot be read (or written), or undefined: disposed, an unknown dtype, storage of
+ * another kind than its dtype, or storage that no longer spans its elements (a buffer
+ * detached by a transfer, or a view past its end).
+ */
+export function tensorProblem(t: Tensor): string | undefined {
+  if (t.isDisposed) return "it was disposed";
+  if (!Object.hasOwn(ARRAY_OF, t.dtype)) return `it has an unknown dtype ${JSON.stringify(t.dtype)}`;
+  const storage: TypedArray = t.storage;
+  if (!(storage instanceof ARRAY_OF[t.dtype])) return `it is ${t.dtype} but its storage is a ${typeName(storage)}`;
+  if (t.numel === 0) return undefined;
+  let lo = t.offset, hi = t.offset;
+  t.shape.forEach((size, d) => {
+    const reach = (size - 1) * t.strides[d];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  if (lo < 0 || hi >= storage.length) {
+    return `it addresses elements ${lo}..${hi} of a storage of length ${storage.length} (a detached or too short buffer)`;
+  }
+  return undefined;
+}
+
+/** What would make `target.copy_(value)` throw or store something else than `value` holds. */
+function copyProblem(value: Tensor, target: Tensor): string | undefined {
+  const bad = tensorProblem(value);
+  if (bad !== undefined) return `the tensor from the checkpoint: ${bad}`;
+  const badTarget = tensorProblem(target);
+  if (badTarget !== undefined) return `the tensor in the model: ${badTarget}`;
+  if (target.shape.some((size, d) => size > 1 && target.strides[d] === 0)) {
+    return "the tensor in the model is an expanded view: more than one element refers to a single memory location";
+  }
+  if (target.dtype === "int32" && isFloating(value.dtype)) {
+    // copy_ would truncate 1.5 to 1, NaN to 0 and wrap 2^31: refuse what int32 cannot hold.
+    const values = value.contiguous().toTypedArray();
+    const i = values.findIndex((x) => !Number.isInteger(x) || x < -(2 ** 31) || x > 2 ** 31 - 1);
+    if (i >= 0) return `value ${values[i]} (element ${i}) of a ${value.dtype} tensor cannot be converted to type int32 exactly`;
+  }
+  return undefined;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -106,3 +106,64 @@ describe("loadStateDict", () => {
     expect(m.weight.gradFn).toBeNull();
   });
 });
+
+describe("loadStateDict validates everything before it copies anything (issue 19)", () => {
+  it("a disposed tensor in the dict: throws naming the key, and no parameter changed", () => {
+    const m = model();
+    const before = snapshot(m);
+    const sd = model().stateDict();
+    const src = model().stateDict();
+    for (const key of Object.keys(sd)) sd[key] = src[key].clone();
+    sd["2.bias"].dispose(); // the last key: old code had copied the other three when this threw
+    expect(() => m.loadStateDict(sd)).toThrow(
+      "Error(s) in loading state_dict for Sequential:\n" +
+        '\tWhile copying the parameter named "2.bias", whose dimensions in the model are [2] and whose dimensions ' +
+        "in the checkpoint are [2], an exception occurred : (the tensor from the checkpoint: it was disposed).",
+    );
+    expect(snapshot(m)).toEqual(before);
+  });
+
+  it("a disposed parameter in the model: throws before copying into the others", () => {
+    const m = model();
+    const sd = model().stateDict();
+    (m[2] as Linear).bias.dispose();
+    const weight = Array.from((m[0] as Linear).weight.toTypedArray());
+    expect(() => m.loadStateDict(sd)).toThrow("(the tensor in the model: it was disposed)");
+    expect(Array.from((m[0] as Linear).weight.toTypedArray())).toEqual(weight);
+  });
+
+  it("a float value an int32 buffer cannot hold: refused (copy_ would truncate 1.5 or wrap 2^31)", () => {
+    class Counter extends Module {
+      lin = new Linear(1, 1);
+      constructor() {
+        super();
+        this.registerBuffer("count", tensor([0], { dtype: "int32" }));
+      }
+    }
+    const m = new Counter();
+    const before = snapshot(m);
+    const sd = { ...new Counter().stateDict(), count: tensor([1.5]) };
+    expect(() => m.loadStateDict(sd)).toThrow(
+      "an exception occurred : (value 1.5 (element 0) of a float32 tensor cannot be converted to type int32 exactly).",
+    );
+    expect(snapshot(m)).toEqual(before);
+    m.loadStateDict({ ...sd, count: tensor([7]) });
+    expect(snapshot(m).count).toEqual([7]);
+  });
+
+  it("values that alias the model's own tensors load as the dict was (a swap stays a swap)", () => {
+    class Two extends Module {
+      a = new Linear(2, 2);
+      b = new Linear(2, 2);
+    }
+    const m = new Two();
+    const [a, b] = [snapshot(m.a), snapshot(m.b)];
+    const own = m.stateDict();
+    // old: b.weight was copied from a.weight after a.weight had been overwritten with b's
+    m.loadStateDict({ "a.weight": own["b.weight"], "a.bias": own["b.bias"], "b.weight": own["a.weight"], "b.bias": own["a.bias"] });
+    expect(snapshot(m.a)).toEqual(b);
+    expect(snapshot(m.b)).toEqual(a);
+    m.loadStateDict(m.stateDict()); // each value is its own target: a no-op
+    expect(snapshot(m.b)).toEqual(a);
+  });
+});
