@@ -126,7 +126,7 @@ describe("loadStateDict validates everything before it copies anything (issue 19
   it("a disposed parameter in the model: throws before copying into the others", () => {
     const m = model();
     const sd = model().stateDict();
-    (m[2] as Linear).bias.dispose();
+    ((m[2] as Linear).bias as Tensor).dispose();
     const weight = Array.from((m[0] as Linear).weight.toTypedArray());
     expect(() => m.loadStateDict(sd)).toThrow("(the tensor in the model: it was disposed)");
     expect(Array.from((m[0] as Linear).weight.toTypedArray())).toEqual(weight);

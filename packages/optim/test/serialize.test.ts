@@ -133,7 +133,7 @@ describe("stateDictFromJSON reads own properties only (issue 19)", () => {
 describe("a module's state dict through JSON (issue 19)", () => {
   it("round-trips bit for bit through stateDictToJSON / moduleStateDictFromJSON and loads into a model", () => {
     const model = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2, { dtype: "float64" }));
-    (model[0] as Linear).bias.detach().copy_(tensor([NaN, -0, Infinity, 1e-45]));
+    ((model[0] as Linear).bias as Tensor).detach().copy_(tensor([NaN, -0, Infinity, 1e-45]));
     const json = JSON.parse(JSON.stringify(stateDictToJSON(model.stateDict())));
     expect(Object.keys(json)).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
     const sd = moduleStateDictFromJSON(json);
