@@ -29,7 +29,25 @@ interface OpCase {
   tolerance: number;
   /** how the row is measured, when not as a 1e6-element op by `opRows` */
   row?: (cfg: Config) => Promise<RowResult>;
+  /**
+   * "pytorch": minigrad's result is dropped, never disposed, as PyTorch code does (only the
+   * garbage collector can free it); its row id is the op's with ":gc". Otherwise each result
+   * is disposed before the next run, as TF.js's always is.
+   */
+  style?: "pytorch";
 }
+
+/** The disposed op's row again, run PyTorch-style (see OpCase.style). */
+function pytorchStyle(c: OpCase): OpCase {
+  return {
+    ...c,
+    style: "pytorch",
+    spec: { ...c.spec, id: `${c.spec.id}:gc`, label: `${c.spec.label}, no dispose`, reference: undefined },
+  };
+}
+
+/** How much slower the PyTorch-style row may be than the disposed one (issue 13). */
+const PYTORCH_STYLE_MAX = 1.5;
 
 const elementwise = (id: string, label: string, factor: number, targetText: string, extra: Partial<OpCase> & Pick<OpCase, "mg" | "tf" | "arity">, reference?: RowSpec["reference"]): OpCase => ({
   spec: {
@@ -96,7 +114,7 @@ export async function matmul2Row(cfg: Config): Promise<RowResult> {
   return withMatmulThreads("2", () => opRow(cfg, matmul2Case, [MM, MM], 2000, (ms) => flops / (ms * 1e6)));
 }
 
-export const OP_CASES: readonly OpCase[] = [
+export const OP_CASES: OpCase[] = [
   elementwise("add", "a + b, 1e6 float32", 1, ">= 1x TF.js wasm", { arity: 2, mg: (a, b) => a.add(b), tf: (a, b) => tf.add(a, b) },
     { pytorch: 0.16, tfjsWasm: 0.15, tfjsCpu: 6.3, jsPytorch: 68, plainJs: 0.63 }),
   elementwise("mul", "a * b, 1e6 float32", 1, ">= 1x TF.js wasm", { arity: 2, mg: (a, b) => a.mul(b), tf: (a, b) => tf.mul(a, b) }),
@@ -110,6 +128,8 @@ export const OP_CASES: readonly OpCase[] = [
   // Here rather than in suite.ts's list, which this row was added without editing.
   { ...matmul2Case, row: matmul2Row },
 ];
+// Each elementwise op again, PyTorch-style (issue 13: speed must not depend on dispose).
+OP_CASES.push(...OP_CASES.filter((c) => ["add", "mul", "relu", "exp", "tanh"].includes(c.spec.id)).map(pytorchStyle));
 
 /** Values of a minigrad result as a flat array (contiguous copy when needed). */
 function mgValues(t: Tensor): ArrayLike<number> {
@@ -141,7 +161,7 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
           // apart as its readback), then dispose the result, so the next run's output reuses
           // the same memory (minigrad's arena block, TF.js's freed wasm heap).
           results.set(impl, c.scalarOut ? [r.item()] : Float32Array.from(mgValues(r)));
-          r.dispose();
+          if (c.style !== "pytorch") r.dispose();
           return { ms };
         },
       });
@@ -195,8 +215,23 @@ async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: num
 }
 
 export async function opRows(cfg: Config, want: (id: string) => boolean, onRow: (r: RowResult) => void): Promise<void> {
-  for (const [i, c] of OP_CASES.entries()) {
+  const disposed = new Map<string, number>(); // minigrad's figure of each disposed op row
+  for (const c of OP_CASES) {
     if (!want(c.spec.id)) continue;
-    onRow(c.row !== undefined ? await c.row(cfg) : await opRow(cfg, c, [N], 1000 + 10 * i, (ms) => ms));
+    // the PyTorch-style row of an op uses the same data as its disposed row
+    const seed = 1000 + 10 * OP_CASES.findIndex((o) => o.spec.id === c.spec.id.replace(/:gc$/, ""));
+    const r = c.row !== undefined ? await c.row(cfg) : await opRow(cfg, c, [N], seed, (ms) => ms);
+    const mg = r.cells.minigrad.kind === "value" ? r.cells.minigrad.value : NaN;
+    if (c.style === "pytorch") {
+      const base = disposed.get(c.spec.id.replace(/:gc$/, ""));
+      if (base !== undefined) {
+        const x = mg / base;
+        r.notes.push(`${c.spec.id}: ${x.toFixed(2)}x the disposed figure (${base.toPrecision(3)} ms); at most ${PYTORCH_STYLE_MAX}x: ${x <= PYTORCH_STYLE_MAX ? "PASS" : "MISS"}`);
+        r.extra.vsDisposed = x;
+      }
+    } else {
+      disposed.set(c.spec.id, mg);
+    }
+    onRow(r);
   }
 }

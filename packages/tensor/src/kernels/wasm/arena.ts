@@ -9,8 +9,12 @@
  * (Storage made inside a tidy or backward scope is registered only if it outlives the scope:
  * see `watch`.)
  * Finalizers run only between tasks, never inside a synchronous loop: a loop that neither
- * disposes nor yields fills the arena up to its limit, after which `allocate` returns null and
- * tensors get ordinary typed arrays (the JS kernels then do the work, as without the arena).
+ * disposes nor yields (PyTorch-style code, which drops its tensors) would fill the arena with
+ * blocks nobody can return, each one fresh memory (the first touch of every 4 KB page costs
+ * ~13 us on this project's VMs: 13 ms per 4 MB). So blocks that only the collector can return
+ * may take free blocks, but grow the arena only up to GC_BUDGET bytes in all; past it such
+ * storage is an ordinary typed array, which V8 does free inside a loop (the kernels stage it
+ * through copies: fused.ts), and the rest of the arena stays for tidy and backward scopes.
  *
  * Shared memory is what makes this safe: growing it never detaches the typed arrays already
  * made over it (a non-shared memory's old ArrayBuffer is detached on every grow). Where
@@ -36,6 +40,13 @@ export const ARENA_MIN_BYTES = 16384;
 
 /** Storage of at least this many bytes (262,144 float32) goes to the arena while it has room. */
 export const ARENA_ALWAYS_BYTES = 2 ** 20;
+
+/**
+ * At most this many bytes of fresh arena memory go to blocks made outside a tidy or backward
+ * scope (which only the garbage collector can return): enough for the parameters and
+ * optimizer state of a model of a few million floats.
+ */
+export const GC_BUDGET = 64 * 2 ** 20;
 
 /** Blocks start on 64-byte boundaries: whole cache lines, and any SIMD alignment. */
 const ALIGN = 64;
@@ -74,6 +85,8 @@ export class Arena {
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
   private top = ALIGN; // bump pointer; address 0 is never handed out
   private inUse = 0;
+  /** bytes in live blocks the FinalizationRegistry watches: those only the collector may return */
+  private watched = 0;
   private limitBytes: number;
 
   /** memory.buffer as of the last growth (only this class grows the memory) */
@@ -104,6 +117,7 @@ export class Arena {
     let at = this.free.get(bytes)?.pop();
     const reused = at !== undefined;
     if (at === undefined) {
+      if (watch && this.watched + bytes > GC_BUDGET) return null;
       if (this.top + bytes > this.limitBytes || !this.reserve(this.top + bytes)) return null;
       at = this.top;
       this.top += bytes;
@@ -136,6 +150,7 @@ export class Arena {
   watch(data: ArrayBufferView, block: Block): void {
     if (block.registered || block.freed) return;
     block.registered = true;
+    this.watched += block.bytes;
     this.registry.register(data, block, block);
   }
 
@@ -144,7 +159,10 @@ export class Arena {
     if (block.freed) return;
     block.freed = true;
     this.live.delete(block.at);
-    if (block.registered) this.registry.unregister(block);
+    if (block.registered) {
+      this.registry.unregister(block);
+      this.watched -= block.bytes;
+    }
     this.inUse -= block.bytes;
     let list = this.free.get(block.bytes);
     if (list === undefined) this.free.set(block.bytes, (list = []));
