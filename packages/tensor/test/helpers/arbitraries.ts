@@ -128,7 +128,8 @@ export type ValueKind =
   | "away" // at least 0.1 from every integer and 0.15 from every half-integer: relu, abs, clamp
   | "gridLow" // n + [0.1, 0.35]: with gridHigh, every pair differs by >= 0.25 (maximum/minimum)
   | "gridHigh" // n + [0.6, 0.85]
-  | "distinct"; // pairwise at least 0.3 apart: amax/amin without near-ties
+  | "distinct" // pairwise at least 0.3 apart: amax/amin without near-ties
+  | "coarse"; // multiples of 1/64 in [-2, 2): x +- 2^-10 is exact in float32 (the casts to float32)
 
 export function valuesOf(kind: ValueKind, n: number, seed: number): number[] {
   const r = prng(seed);
@@ -147,6 +148,7 @@ export function valuesOf(kind: ValueKind, n: number, seed: number): number[] {
       }
       return order.map((i) => (i - n / 2) * 0.37 + r() * 0.05);
     }
+    case "coarse": return Array.from({ length: n }, () => Math.floor(r() * 256) / 64 - 2);
   }
 }
 
@@ -180,6 +182,19 @@ export const valueArb: fc.Arbitrary<number> = fc.oneof(
 
 /** Exact quarters only: sums of them are exact in float64 whatever the order. */
 export const quarterArb: fc.Arbitrary<number> = fc.integer({ min: -40, max: 40 }).map((v) => v / 4);
+
+/** Positive values in (0, 3]: quarters and arbitrary doubles (log, sqrt). */
+export const positiveArb: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 1, max: 12 }).map((v) => v / 4),
+  fc.double({ min: 2 ** -8, max: 3, noNaN: true, noDefaultInfinity: true }),
+);
+
+/** Where the value properties draw an input's values from (gradcheck uses a `ValueKind`). */
+export type Domain = "real" | "positive" | "quarters";
+
+export function domainArb(domain: Domain): fc.Arbitrary<number> {
+  return domain === "real" ? valueArb : domain === "positive" ? positiveArb : quarterArb;
+}
 
 export function dataArb(shape: readonly number[], values: fc.Arbitrary<number> = valueArb): fc.Arbitrary<number[]> {
   const n = numelOf(shape);
@@ -473,10 +488,13 @@ export interface ViewStep {
   args: number[];
 }
 
-export const viewStepArb: fc.Arbitrary<ViewStep> = fc.record({
-  op: fc.constantFrom(...VIEW_OPS),
-  args: fc.array(fc.nat(40), { minLength: 14, maxLength: 14 }),
-});
+/** Steps of the given view ops (every one of them by default). */
+export function viewStepArb(ops: readonly ViewOpName[] = VIEW_OPS): fc.Arbitrary<ViewStep> {
+  return fc.record({
+    op: fc.constantFrom(...ops),
+    args: fc.array(fc.nat(40), { minLength: 14, maxLength: 14 }),
+  });
+}
 
 /** A view op with concrete arguments, as it is called on a tensor. */
 export type ConcreteView =
@@ -670,4 +688,137 @@ export function reshapeLikeTarget(v: ConcreteView, shape: readonly number[]): nu
   if (v.op === "reshape" || v.op === "view") return v.resolved;
   if (v.op === "flatten") return applyViewRef({ shape: [...shape], data: [] }, v).shape;
   return null;
+}
+
+// ------------------------------------------------------------------ references on plain arrays
+
+/** A 0-d Ref holding one number (a scalar operand). */
+export function scalarRef(v: number): Ref {
+  return { shape: [], data: [v] };
+}
+
+/** Elementwise over one Ref. */
+export function mapRef(x: Ref, f: (v: number) => number): Ref {
+  return { shape: [...x.shape], data: x.data.map(f) };
+}
+
+/** An explicit loop over the broadcast shape, reading each operand at its expanded index (null: no broadcast). */
+export function broadcastRef(refs: readonly Ref[], f: (...vs: number[]) => number): Ref | null {
+  let shape: Shape | null = [];
+  for (const r of refs) shape = shape === null ? null : npBroadcast(shape, r.shape);
+  if (shape === null) return null;
+  const out = shape;
+  const data = allIndices(out).map((idx) => f(...refs.map((r) => r.data[ravel(broadcastIndex(idx, r.shape), r.shape)])));
+  return { shape: out, data };
+}
+
+/** Reference reduction: loop over every input index, fold it into its output slot. */
+export function reduceRef(x: Ref, dims: readonly number[], keepdim: boolean, init: number, fold: (acc: number, v: number) => number): Ref {
+  const kept = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
+  const acc = new Array<number>(numelOf(kept)).fill(init);
+  allIndices(x.shape).forEach((idx, i) => {
+    const o = ravel(idx.map((v, d) => (dims.includes(d) ? 0 : v)), kept);
+    acc[o] = fold(acc[o], x.data[i]);
+  });
+  return { shape: keepdim ? kept : x.shape.filter((_, d) => !dims.includes(d)), data: acc };
+}
+
+/** Reference argmax: the first index of the largest value along dim (of the flattened values when omitted). */
+export function argmaxRef(x: Ref, dim: number | undefined, keepdim: boolean): Ref {
+  const r = x.shape.length;
+  if (dim === undefined || r === 0) {
+    let best = 0;
+    x.data.forEach((v, i) => {
+      if (v > x.data[best]) best = i;
+    });
+    return { shape: keepdim ? x.shape.map(() => 1) : [], data: [best] };
+  }
+  const d = dim < 0 ? dim + r : dim;
+  const kept = x.shape.map((s, k) => (k === d ? 1 : s));
+  const data = allIndices(kept).map((idx) => {
+    const at = (j: number) => x.data[ravel(idx.map((v, k) => (k === d ? j : v)), x.shape)];
+    let best = 0;
+    for (let j = 1; j < x.shape[d]; j++) if (at(j) > at(best)) best = j;
+    return best;
+  });
+  return { shape: keepdim ? kept : x.shape.filter((_, k) => k !== d), data };
+}
+
+/** Softmax (or log-softmax) along dim d (non-negative; 0 for a 0-d Ref). */
+export function softmaxRef(x: Ref, d: number, log: boolean): Ref {
+  if (x.shape.length === 0) return { shape: [], data: [log ? 0 : 1] };
+  const data = new Array<number>(x.data.length).fill(0);
+  const kept = x.shape.map((s, k) => (k === d ? 1 : s));
+  for (const idx of allIndices(kept)) {
+    const at = (j: number) => ravel(idx.map((v, k) => (k === d ? j : v)), x.shape);
+    const row = Array.from({ length: x.shape[d] }, (_, j) => x.data[at(j)]);
+    const max = Math.max(...row);
+    const total = row.reduce((a, v) => a + Math.exp(v - max), 0);
+    row.forEach((v, j) => (data[at(j)] = log ? v - max - Math.log(total) : Math.exp(v - max) / total));
+  }
+  return { shape: [...x.shape], data };
+}
+
+/** torch.matmul on plain arrays: 1-D operands as a row / a column, batch dims broadcast. */
+export function matmulRef(a: Ref, b: Ref): Ref | null {
+  const x = a.shape.length === 1 ? { shape: [1, ...a.shape], data: a.data } : a;
+  const y = b.shape.length === 1 ? { shape: [...b.shape, 1], data: b.data } : b;
+  if (x.shape.length < 2 || y.shape.length < 2) return null;
+  const [m, k] = x.shape.slice(-2);
+  const [k2, n] = y.shape.slice(-2);
+  const batch = npBroadcast(x.shape.slice(0, -2), y.shape.slice(0, -2));
+  if (k !== k2 || batch === null) return null;
+  const shape = [...batch, m, n];
+  const data = allIndices(shape).map((idx) => {
+    const bi = idx.slice(0, -2);
+    const [i, j] = idx.slice(-2);
+    const xb = broadcastIndex(bi, x.shape.slice(0, -2));
+    const yb = broadcastIndex(bi, y.shape.slice(0, -2));
+    let acc = 0;
+    for (let t = 0; t < k; t++) acc += x.data[ravel([...xb, i, t], x.shape)] * y.data[ravel([...yb, t, j], y.shape)];
+    return acc;
+  });
+  let out = shape;
+  if (a.shape.length === 1) out = out.filter((_, d) => d !== out.length - 2);
+  if (b.shape.length === 1) out = out.slice(0, -1);
+  return { shape: out, data };
+}
+
+/** Concatenation along dim d (non-negative) of Refs equal elsewhere. */
+export function catRef(xs: readonly Ref[], d: number): Ref {
+  const shape = [...xs[0].shape];
+  shape[d] = xs.reduce((t, x) => t + x.shape[d], 0);
+  const data = allIndices(shape).map((idx) => {
+    let i = idx[d];
+    let which = 0;
+    while (i >= xs[which].shape[d]) i -= xs[which++].shape[d];
+    return xs[which].data[ravel(idx.map((v, k) => (k === d ? i : v)), xs[which].shape)];
+  });
+  return { shape, data };
+}
+
+/** The slices at `index` along dim d (non-negative; a 0-d Ref is its own slice). */
+export function indexSelectRef(x: Ref, d: number, index: readonly number[]): Ref {
+  if (x.shape.length === 0) return { shape: [], data: [...x.data] };
+  const shape = [...x.shape];
+  shape[d] = index.length;
+  return gather(x, shape, (idx) => idx.map((v, k) => (k === d ? index[v] : v)));
+}
+
+/** Shapes for matmul: 1-D or 2-D operands and batched ones whose batch dims broadcast. */
+export function matmulShapesArb(maxDim: number): fc.Arbitrary<[Shape, Shape]> {
+  const dim = dimArb(maxDim);
+  return fc
+    .record({
+      kind: fc.constantFrom("vv", "mv", "vm", "mm"),
+      batch: broadcastPairArb({ maxRank: 2, maxDim: 3 }),
+      m: dim,
+      k: dim,
+      n: dim,
+    })
+    .map(({ kind, batch: [ba, bb], m, k, n }): [Shape, Shape] => {
+      const left = kind === "vv" || kind === "vm" ? [k] : [...ba, m, k];
+      const right = kind === "vv" || kind === "mv" ? [k] : [...bb, k, n];
+      return [left, right];
+    });
 }
