@@ -1,14 +1,35 @@
 import ndarray, { type NdArray } from "ndarray";
 import type { TypedArray } from "./dtype";
 import { ArgumentError } from "./errors";
-import { Tensor } from "./tensor";
+import { arena, type Block } from "./kernels/wasm/arena";
+import { Tensor, checkAlive } from "./tensor";
+
+/**
+ * An ndarray over arena storage counts as one more owner of its block (as a tensor does), so
+ * `dispose()` of the tensor cannot hand the block to the next tensor while the ndarray still
+ * reads it; the block is released once the ndarray is collected (and its tensors disposed or
+ * collected too).
+ */
+const ndarrayOwners =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<Block>((block) => {
+        if (--block.owners === 0) arena()?.release(block);
+      })
+    : null;
 
 /**
  * Zero-copy interop with the `ndarray` package: both are (data, shape, stride, offset),
  * so conversion only renames fields. Writes through either side are seen by the other.
  */
 export function toNdarray(t: Tensor): NdArray<TypedArray> {
-  return ndarray(t.storage, [...t.shape], [...t.strides], t.offset);
+  checkAlive("toNdarray", t);
+  const nd = ndarray(t.storage, [...t.shape], [...t.strides], t.offset);
+  const block = t._block;
+  if (block !== null && ndarrayOwners !== null && !block.freed) {
+    block.owners++;
+    ndarrayOwners.register(nd, block);
+  }
+  return nd;
 }
 
 /** Wrap an ndarray's typed array as a tensor, without copying. */
