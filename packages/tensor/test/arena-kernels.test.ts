@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Generator, Tensor, randn, tensor, zeros } from "../src/index";
+import { Generator, Tensor, randn, tensor, tidy, zeros } from "../src/index";
 import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
 import * as wasm from "../src/kernels/accelerate";
@@ -249,30 +249,35 @@ describe("tensor ops take the arena path and agree with plain storage", () => {
 
 describe("long rows are split with the worker thread", () => {
   it("the same bits on two threads as on one, for every kernel", () => {
-    const shape = [(1 << 21) + 7]; // past the split threshold of the memory-bound kernels
-    const a = randn(shape), b = randn(shape);
-    const reluGrad = (g: Tensor, y: Tensor) => {
-      const out = zeros(g.shape); // in the arena (over 1 MiB), so the kernel splits it too
-      expect(arena()?.holds(out.storage)).toBe(true);
-      wasm.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
-      return out;
-    };
-    const all = () =>
-      [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu(), reluGrad(a, b.relu())]
-        .map((t) => {
-          const values = Float32Array.from(t.storage);
-          t.dispose(); // 8 MB each: free its arena block now, not when the collector gets to it
-          return values;
-        });
-    const two = all();
-    expect(matmulWorkerRunning()).toBe(true);
-    setMatmulThreads(1);
-    try {
-      const one = all();
-      for (let i = 0; i < one.length; i++) sameBits(two[i], one[i]);
-    } finally {
-      setMatmulThreads(null);
-    }
+    // In a tidy scope, so that every operand is arena storage (the in-place split), whatever
+    // the tests before used of the arena's budget for collector-only blocks.
+    tidy(() => {
+      const shape = [(1 << 21) + 7]; // past the split threshold of the memory-bound kernels
+      const a = randn(shape), b = randn(shape);
+      const reluGrad = (g: Tensor, y: Tensor) => {
+        const out = zeros(g.shape); // in the arena, so the kernel splits it too
+        expect(arena()?.holds(out.storage)).toBe(true);
+        wasm.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
+        return out;
+      };
+      const all = () =>
+        [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu(), reluGrad(a, b.relu())]
+          .map((t) => {
+            expect(arena()?.holds(t.storage)).toBe(true);
+            const values = Float32Array.from(t.storage);
+            t.dispose(); // 8 MB each: free its arena block now
+            return values;
+          });
+      const two = all();
+      expect(matmulWorkerRunning()).toBe(true);
+      setMatmulThreads(1);
+      try {
+        const one = all();
+        for (let i = 0; i < one.length; i++) sameBits(two[i], one[i]);
+      } finally {
+        setMatmulThreads(null);
+      }
+    });
   });
 });
 

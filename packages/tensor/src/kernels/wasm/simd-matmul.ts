@@ -1,7 +1,7 @@
 import type { Matrix, Vector } from "../matmul";
 import { MATMUL_WASM_BASE64 } from "./matmul-wasm";
 import { decodeBase64, growTo, instantiateSync } from "./load";
-import type { WorkerHelper } from "./threads";
+import type { WorkerHelper } from "./job";
 import { MAX_CHUNKS } from "./control";
 
 /**
