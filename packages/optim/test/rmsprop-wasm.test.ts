@@ -5,7 +5,7 @@ import { Tensor, keep, memoryStats, setMatmulThreads, tidy } from "@minigrad/ten
 import { RMSprop, type RMSpropOptions } from "@minigrad/optim";
 
 /**
- * The WebAssembly SIMD RMSprop update (tensor's elementwise.wat, taken when param, grad and
+ * The WebAssembly SIMD RMSprop update (optim's src/kernels/rmsprop.wat, taken when param, grad and
  * state live in the arena) against PyTorch 1.13 by bits, on 300,007 float32 parameters whose
  * square_avg crosses the subnormal range: fixtures/rmsprop-large.json (gen_rmsprop_large.py).
  * The same steps on plain storage (the same kernel through copies in and out of its own

@@ -6,7 +6,7 @@
  * Two kinds of module:
  *  - matmul.wat, built twice: with a memory of its own (matmul-wasm.ts) and with an imported
  *    shared memory for the two-thread product (matmul-shared-wasm.ts);
- *  - kernel modules (`KERNEL_MODULES`: tensor's elementwise.wat, optim's rmsprop.wat), built
+ *  - kernel modules (`KERNEL_MODULES`: tensor's exp, arithmetic and softmax, optim's rmsprop), built
  *    once with their memory replaced by an imported shared one: tensor's kernels/wasm/module.ts
  *    runs them over the arena, or over a memory of its own with the import made non-shared.
  */
@@ -30,12 +30,20 @@ export interface KernelModule {
 
 export const KERNEL_MODULES: readonly KernelModule[] = [
   {
-    wat: here("../src/kernels/wasm/elementwise.wat"), generated: here("../src/kernels/wasm/elementwise-wasm.ts"),
-    constant: "ELEMENTWISE_WASM_BASE64", test: "packages/tensor/test/exp-wasm.test.ts",
+    wat: here("../src/kernels/wasm/exp.wat"), generated: here("../src/kernels/wasm/exp-wasm.ts"),
+    constant: "EXP_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
+  },
+  {
+    wat: here("../src/kernels/wasm/arithmetic.wat"), generated: here("../src/kernels/wasm/arithmetic-wasm.ts"),
+    constant: "ARITHMETIC_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
+  },
+  {
+    wat: here("../src/kernels/wasm/softmax.wat"), generated: here("../src/kernels/wasm/softmax-wasm.ts"),
+    constant: "SOFTMAX_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
   },
   {
     wat: here("../../optim/src/kernels/rmsprop.wat"), generated: here("../../optim/src/kernels/rmsprop-wasm.ts"),
-    constant: "RMSPROP_WASM_BASE64", test: "packages/optim/test/rmsprop-wasm.test.ts",
+    constant: "RMSPROP_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
   },
 ];
 
@@ -53,7 +61,7 @@ const SHARED_MEMORY = '(memory (export "memory") (import "env" "memory") 1 16384
 export async function compileWat(path: string, shared = false): Promise<Uint8Array> {
   const wabt = await wabtInit();
   const name = path.slice(path.lastIndexOf("/") + 1);
-  let source = await readFile(path, "utf8");
+  let source = await withIncludes(path, await readFile(path, "utf8"));
   if (shared) {
     if (source.split(OWN_MEMORY).length !== 2) throw new Error(`${name}: expected exactly one ${OWN_MEMORY}`);
     source = source.replace(OWN_MEMORY, SHARED_MEMORY);
@@ -68,6 +76,19 @@ export async function compileWat(path: string, shared = false): Promise<Uint8Arr
   } finally {
     module.destroy();
   }
+}
+
+/**
+ * A line `;; #include lib/x.wat` is replaced by that file (relative to the including one): wasm
+ * has no includes, and helpers such as the partial-vector loads are shared by several modules.
+ */
+async function withIncludes(path: string, source: string): Promise<string> {
+  const dir = path.slice(0, path.lastIndexOf("/") + 1);
+  const lines = await Promise.all(source.split("\n").map(async (line) => {
+    const m = /^\s*;; #include (\S+)$/.exec(line);
+    return m === null ? line : (await readFile(dir + m[1], "utf8")).replace(/\n$/, "");
+  }));
+  return lines.join("\n");
 }
 
 /** matmul.wat as a WebAssembly binary. Only the features the kernel uses are enabled. */

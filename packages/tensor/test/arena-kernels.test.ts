@@ -5,23 +5,28 @@ import { arena } from "../src/kernels/wasm/arena";
 import { matmulWorkerRunning, setMatmulThreads } from "../src/kernels/wasm/threads";
 import * as wasm from "../src/kernels/accelerate";
 import { WasmModule } from "../src/kernels/wasm/module";
-import { ELEMENTWISE_WASM_BASE64 } from "../src/kernels/wasm/elementwise-wasm";
+import { ARITHMETIC_WASM_BASE64 } from "../src/kernels/wasm/arithmetic-wasm";
+import { EXP_WASM_BASE64 } from "../src/kernels/wasm/exp-wasm";
+import { SOFTMAX_WASM_BASE64 } from "../src/kernels/wasm/softmax-wasm";
 import * as k from "../src/kernels/elementwise";
 import { reduceInto } from "../src/kernels/reduce";
 import { logSoftmaxGradRows, softmaxRows, softmaxRowsJs } from "../src/kernels/softmax";
 import { KERNEL_MODULES, compileWat, renderKernelModule } from "../scripts/wat";
 
 /**
- * The WebAssembly SIMD kernels (elementwise.wat) on arena storage, through copies, and over a
+ * The WebAssembly SIMD kernels (exp.wat, arithmetic.wat, softmax.wat) on arena storage, through copies, and over a
  * memory of their own (the path of engines without SharedArrayBuffer), against the JS row
  * kernels on plain typed arrays: the same bits, at every length and offset (the kernels do 4
  * floats a vector and the 0-3 left one at a time, and write nothing else).
  */
 
 /** The module over a memory of its own, and each kernel over the arena or that memory, at any length. */
-const OWN = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64, { arena: false });
-const onArena = (op: wasm.ElementwiseKernel) => wasm.elementwiseKernel(op, wasm.ELEMENTWISE, 1);
-const own = (op: wasm.ElementwiseKernel) => wasm.elementwiseKernel(op, OWN, 1);
+const OWN_EXP = new WasmModule("exp.wat", EXP_WASM_BASE64, { arena: false });
+const OWN_ARITHMETIC = new WasmModule("arithmetic.wat", ARITHMETIC_WASM_BASE64, { arena: false });
+const OWN_SOFTMAX = new WasmModule("softmax.wat", SOFTMAX_WASM_BASE64, { arena: false });
+const onArena = (op: wasm.ElementwiseKernel) => wasm.elementwiseKernel(op, undefined, 1);
+const own = (op: wasm.ElementwiseKernel) =>
+  wasm.elementwiseKernel(op, wasm.POLICY[op].module === wasm.EXP ? OWN_EXP : OWN_ARITHMETIC, 1);
 
 /** A float32 array in the arena with `values` at `at`, surrounded by a sentinel. */
 function inArena(values: Float32Array, at: number, length = values.length + at + 5): Float32Array {
@@ -138,7 +143,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         const xs = Float32Array.from(row), n = xs.length;
         const want = new Float32Array(n), copied = new Float32Array(n);
         softmaxRowsJs(want, xs, 1, n, log);
-        expect(wasm.softmaxRows(copied, xs, 1, n, log, OWN)).toBe(true);
+        expect(wasm.softmaxRows(copied, xs, 1, n, log, OWN_SOFTMAX)).toBe(true);
         sameBits(copied, want);
       }
       for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 100, 1001]) {
@@ -166,7 +171,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       const d = awkward(rows * n, 9 * n), sums = awkward(rows, 11 * n);
       const want = d.map((v, i) => v - Math.fround(Math.fround(Math.exp(y[i])) * sums[Math.floor(i / n)]));
       const got = Float32Array.from(d);
-      expect(wasm.logSoftmaxGradRows(got, y, sums, rows, n, OWN)).toBe(true);
+      expect(wasm.logSoftmaxGradRows(got, y, sums, rows, n, OWN_SOFTMAX)).toBe(true);
       sameBits(got, want);
       const viaDispatch = Float32Array.from(d);
       logSoftmaxGradRows(viaDispatch, y, sums, rows, n);
@@ -180,7 +185,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
       const want = new Float64Array(n);
       for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) want[j] += a[at + i * n + j];
       const got = new Float64Array(n);
-      expect(wasm.columnSums(got, a, at, rows, n, OWN)).toBe(true);
+      expect(wasm.columnSums(got, a, at, rows, n, OWN_ARITHMETIC)).toBe(true);
       const staged = new Float64Array(n); // through copies into the arena's scratch
       expect(wasm.columnSums(staged, a, at, rows, n)).toBe(true);
       expect(Array.from(staged)).toEqual(Array.from(want));
@@ -282,9 +287,10 @@ describe("long rows are split with the worker thread", () => {
 });
 
 describe("the generated module", () => {
-  it("elementwise-wasm.ts is current with elementwise.wat (run `pnpm build:wasm` after editing the .wat)", async () => {
-    const m = KERNEL_MODULES[0];
-    const bytes = await compileWat(m.wat, true);
-    expect(readFileSync(m.generated, "utf8")).toBe(renderKernelModule(m, bytes));
-  });
+  for (const m of KERNEL_MODULES) {
+    it(`${m.generated.slice(m.generated.lastIndexOf("/") + 1)} is current with its .wat (run \`pnpm build:wasm\` after editing it)`, async () => {
+      const bytes = await compileWat(m.wat, true);
+      expect(readFileSync(m.generated, "utf8")).toBe(renderKernelModule(m, bytes));
+    });
+  }
 });

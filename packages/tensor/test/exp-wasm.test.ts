@@ -6,13 +6,13 @@ import { WASM_MIN_ELEMENTS, elementwiseKernel, type ElementwiseKernel } from "..
 import { FusedKernel } from "../src/kernels/wasm/fused";
 import { KERNEL_MODULES, compileWat, renderKernelModule } from "../scripts/wat";
 import { WasmModule } from "../src/kernels/wasm/module";
-import { ELEMENTWISE_WASM_BASE64 } from "../src/kernels/wasm/elementwise-wasm";
+import { EXP_WASM_BASE64 } from "../src/kernels/wasm/exp-wasm";
 import { unshareMemoryImport } from "../src/kernels/wasm/load";
 
-/** The WebAssembly SIMD float32 exp (elementwise.wat) against the correctly rounded result. */
+/** The WebAssembly SIMD float32 exp, tanh and sigmoid (exp.wat) against the correctly rounded result. */
 
 /** The kernels over a memory of their own (copies in and out), at any length. */
-const OWN = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64, { arena: false });
+const OWN = new WasmModule("exp.wat", EXP_WASM_BASE64, { arena: false });
 const kernels = new Map<ElementwiseKernel, FusedKernel>();
 function kernel(op: ElementwiseKernel): FusedKernel {
   let f = kernels.get(op);
@@ -166,11 +166,11 @@ describe("fallback where WebAssembly SIMD is unavailable", () => {
   it("a module the engine rejects loads as null (the ops then run their JS loops)", () => {
     expect(new WasmModule("junk", btoa(String.fromCharCode(0, 97, 115, 109, 1, 0, 0, 0, 99))).get()).toBeNull();
     vi.spyOn(WebAssembly, "validate").mockReturnValue(false); // as on an engine without SIMD128
-    expect(new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64).get()).toBeNull();
+    expect(new WasmModule("exp.wat", EXP_WASM_BASE64).get()).toBeNull();
   });
 
   it("the non-shared build differs from the shared one in the memory import's flag alone", () => {
-    const shared = Uint8Array.from(atob(ELEMENTWISE_WASM_BASE64), (c) => c.charCodeAt(0));
+    const shared = Uint8Array.from(atob(EXP_WASM_BASE64), (c) => c.charCodeAt(0));
     const own = unshareMemoryImport(shared);
     const diff = [...shared.keys()].filter((i) => shared[i] !== own[i]);
     expect(diff.length).toBe(1);
@@ -190,7 +190,7 @@ describe("fallback where WebAssembly SIMD is unavailable", () => {
 });
 
 describe("generated module", () => {
-  it("elementwise-wasm.ts is elementwise.wat as compiled now (run `pnpm build:wasm` after editing the .wat)", async () => {
+  it("exp-wasm.ts is exp.wat as compiled now (run `pnpm build:wasm` after editing the .wat)", async () => {
     const m = KERNEL_MODULES[0];
     const bytes = await compileWat(m.wat, true);
     expect(readFileSync(m.generated, "utf8")).toBe(renderKernelModule(m, bytes));

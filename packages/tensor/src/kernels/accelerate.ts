@@ -1,19 +1,23 @@
 import type { FloatArray, TypedArray } from "../dtype";
 import * as k from "./elementwise";
-import { ELEMENTWISE_WASM_BASE64 } from "./wasm/elementwise-wasm";
+import { ARITHMETIC_WASM_BASE64 } from "./wasm/arithmetic-wasm";
+import { EXP_WASM_BASE64 } from "./wasm/exp-wasm";
+import { SOFTMAX_WASM_BASE64 } from "./wasm/softmax-wasm";
 import { fusedKernel, type FusedKernel } from "./wasm/fused";
 import { WasmModule } from "./wasm/module";
 
 /**
  * The acceleration policy: which elementwise kernels also run in WebAssembly SIMD
- * (wasm/elementwise.wat) and from which sizes, in one table. The loops in elementwise.ts define
+ * (wasm/exp.wat, wasm/arithmetic.wat, wasm/softmax.wat) and from which sizes, in one table. The loops in elementwise.ts define
  * the semantics; each accelerated row below has their signature, takes the wasm kernel for
  * unit-stride float32 runs of at least `min` elements (in place on the arena, else through
  * copies: wasm/fused.ts), and otherwise runs the loop. Either way the same values: add, sub,
  * mul, div, relu and reluGrad give the same bits as the loops; exp is within 2 ulp of the
  * correctly rounded result, tanh and sigmoid within 1 (fast-float32.ts and the tests say how).
  */
-export const ELEMENTWISE = new WasmModule("elementwise.wat", ELEMENTWISE_WASM_BASE64);
+export const EXP = new WasmModule("exp.wat", EXP_WASM_BASE64);
+export const ARITHMETIC = new WasmModule("arithmetic.wat", ARITHMETIC_WASM_BASE64);
+export const SOFTMAX = new WasmModule("softmax.wat", SOFTMAX_WASM_BASE64);
 
 /**
  * Runs at least this long are shared with the worker thread (wasm/threads.ts): from 2^17
@@ -33,11 +37,11 @@ export const WASM_MIN_ELEMENTS = 128;
 /** Stands in for an array between calls: the rows hold no tensor's storage. */
 const EMPTY = new Float32Array(0);
 
-type Policy = { readonly min: number; readonly threads: number };
-const compute: Policy = { min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND };
-const memory: Policy = { min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND };
+type Policy = { readonly module: WasmModule; readonly min: number; readonly threads: number };
+const compute: Policy = { module: EXP, min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND };
+const memory: Policy = { module: ARITHMETIC, min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND };
 
-/** Every elementwise kernel with a wasm fast path, by its export in elementwise.wat. */
+/** Every elementwise kernel with a wasm fast path, by its export: its module, and from which sizes. */
 export const POLICY = {
   exp: compute,
   tanh: compute,
@@ -60,10 +64,10 @@ const LOOPS: Record<ElementwiseKernel, k.UnaryRow | k.BinaryRow> = {
 const UNARY: ReadonlySet<ElementwiseKernel> = new Set(["exp", "tanh", "sigmoid", "relu"]);
 
 /**
- * The fused kernel of an elementwise.wat export, with the arrays as it takes them: (src, dst)
+ * The fused kernel of an elementwise export, with the arrays as it takes them: (src, dst)
  * for unary ops, (a, b, out) for binary ones. Tests make them on other modules and sizes.
  */
-export function elementwiseKernel(name: ElementwiseKernel, module = ELEMENTWISE, minElements: number = POLICY[name].min): FusedKernel {
+export function elementwiseKernel(name: ElementwiseKernel, module: WasmModule = POLICY[name].module, minElements: number = POLICY[name].min): FusedKernel {
   const loop = LOOPS[name];
   const unaryOp = UNARY.has(name);
   return fusedKernel({
@@ -125,21 +129,21 @@ type Fn = (...args: number[]) => number;
 const BATCH_FLOATS = 1 << 16;
 
 /**
- * The float64 sum of a[ia ..+ n] (elementwise.wat's `sum`), bit for bit as reduce.ts's loop;
+ * The float64 sum of a[ia ..+ n] (arithmetic.wat's `sum`), bit for bit as reduce.ts's loop;
  * null unless a is float32 in the arena (through copies it would gain nothing).
  */
 export function sumOnArena(a: TypedArray, ia: number, n: number): number | null {
   if (!(a instanceof Float32Array)) return null;
-  const m = ELEMENTWISE.get();
+  const m = ARITHMETIC.get();
   return m !== null && m.holds(a) ? (m.exports.sum as Fn)(a.byteOffset + 4 * ia, n) : null;
 }
 
 /**
  * acc[j] += sum_i a[ia + i*n + j] over `rows` contiguous rows of n float32, in float64 row after
- * row (elementwise.wat's `columnSums`: reduce.ts's additions in its order). False if wasm
+ * row (arithmetic.wat's `columnSums`: reduce.ts's additions in its order). False if wasm
  * cannot run it; then nothing was written.
  */
-export function columnSums(acc: Float64Array, a: Float32Array, ia: number, rows: number, n: number, module = ELEMENTWISE): boolean {
+export function columnSums(acc: Float64Array, a: Float32Array, ia: number, rows: number, n: number, module = ARITHMETIC): boolean {
   const m = module.get();
   if (m === null) return false;
   const direct = m.holds(a);
@@ -165,9 +169,9 @@ export function columnSums(acc: Float64Array, a: Float32Array, ia: number, rows:
 
 /**
  * Softmax (or log-softmax) of `rows` contiguous float32 rows of n at x into out
- * (elementwise.wat's `softmax`): in place on the arena, else through copies of whole rows.
+ * (softmax.wat's `softmax`): in place on the arena, else through copies of whole rows.
  */
-export function softmaxRows(out: Float32Array, x: Float32Array, rows: number, n: number, log: boolean, module = ELEMENTWISE): boolean {
+export function softmaxRows(out: Float32Array, x: Float32Array, rows: number, n: number, log: boolean, module = SOFTMAX): boolean {
   const m = module.get();
   if (m === null) return false;
   const run = m.exports.softmax as Fn;
@@ -190,10 +194,10 @@ export function softmaxRows(out: Float32Array, x: Float32Array, rows: number, n:
 
 /**
  * Log-softmax's backward over `rows` contiguous rows of n, in place on d:
- * d_j = d_j - fl(fl(exp(y_j)) * sums[row]), y the log-softmax output (elementwise.wat's
+ * d_j = d_j - fl(fl(exp(y_j)) * sums[row]), y the log-softmax output (softmax.wat's
  * `logSoftmaxGrad`), through copies in batches of whole rows.
  */
-export function logSoftmaxGradRows(d: Float32Array, y: Float32Array, sums: Float32Array, rows: number, n: number, module = ELEMENTWISE): boolean {
+export function logSoftmaxGradRows(d: Float32Array, y: Float32Array, sums: Float32Array, rows: number, n: number, module = SOFTMAX): boolean {
   const m = module.get();
   if (m === null) return false;
   const chunkRows = Math.max(1, Math.min(rows, Math.floor(BATCH_FLOATS / n)));

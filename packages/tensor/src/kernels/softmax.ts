@@ -85,7 +85,7 @@ export function softmaxRow(
 
 /**
  * Softmax (or log-softmax) of each contiguous row of length n. Float32 rows run in
- * WebAssembly SIMD where it is available (elementwise.wat's `softmax`: the same arithmetic,
+ * WebAssembly SIMD where it is available (softmax.wat's `softmax`: the same arithmetic,
  * in place on the arena or through copies), else in the loop below.
  */
 export function softmaxRows(out: FloatArray, x: FloatArray, rows: number, n: number, log: boolean): void {
