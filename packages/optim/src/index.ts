@@ -16,6 +16,20 @@ export {
 export { rmspropUpdate, type RMSpropHyperparameters, type RMSpropBuffers } from "./rmsprop-update";
 export { fma32 } from "./fma";
 export {
+  SGD, SGD_DEFAULTS, SGD_CHECKS, sgdUpdate, type SGDOptions, type SGDGroupOptions, type SGDState,
+  type SGDHyperparameters,
+} from "./sgd";
+export {
+  Adam, ADAM_DEFAULTS, ADAM_CHECKS, adamUpdate, type AdamOptions, type AdamGroupOptions, type AdamState,
+  type AdamBuffers, type AdamHyperparameters,
+} from "./adam";
+export { AdamW, ADAMW_DEFAULTS, ADAMW_CHECKS, adamwUpdate, type AdamWOptions, type AdamWGroupOptions } from "./adamw";
+export {
+  Adagrad, ADAGRAD_DEFAULTS, ADAGRAD_CHECKS, adagradUpdate, type AdagradOptions, type AdagradGroupOptions,
+  type AdagradState, type AdagradHyperparameters,
+} from "./adagrad";
+export {
   stateDictToJSON, stateDictFromJSON, moduleStateDictFromJSON, type StateDictJSON, type ModuleStateDict,
   type ModuleStateDictJSON, type TensorJSON, type JSONValue, type SpecialNumber,
 } from "./serialize";
+export * as lrScheduler from "./lr-scheduler/index";
