@@ -1,9 +1,11 @@
+import { seedOf } from "./autograd/backward-args";
 import { backward as runBackward } from "./autograd/engine";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { AccumulateGrad, type Node } from "./autograd/node";
 import { allocate, dtypeOf, isFloating, ownArray, type DType, type TypedArray } from "./dtype";
-import { ArgumentError, AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
+import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
+import { nested, type NestedArray } from "./nested";
 import * as k from "./kernels/elementwise";
 import * as fast from "./kernels/accelerate";
 import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./shape";
@@ -33,8 +35,7 @@ export function checkAlive(op: string, t: Tensor): void {
   if (t._disposed) throw disposedError(op, t);
 }
 
-/** A number, or arbitrarily nested arrays of numbers: what `toArray()` returns. */
-export type NestedArray = number | NestedArray[];
+export type { NestedArray } from "./nested";
 
 /** Shared by a tensor and all its views: bumped by every in-place op on any of them. */
 export interface VersionCounter {
@@ -229,31 +230,8 @@ export class Tensor {
    */
   backward(gradient?: Tensor | null, options: { retainGraph?: boolean } = {}): void {
     checkAlive("backward", this);
-    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
-      const got = typeof gradient === "object" ? "an object (options go second: backward(null, { retainGraph: true }))" : `a ${typeof gradient} (${String(gradient)})`;
-      throw new ArgumentError(`backward: gradient must be a Tensor, null or undefined, got ${got}`);
-    }
-    if (typeof options !== "object" || options === null) {
-      throw new ArgumentError(`backward: options must be an object such as { retainGraph: true }, got ${String(options)}`);
-    }
-    if (options.retainGraph !== undefined && typeof options.retainGraph !== "boolean") {
-      throw new ArgumentError(`backward: retainGraph must be a boolean, got ${typeof options.retainGraph}`);
-    }
-    let seed: Tensor;
-    if (gradient === undefined || gradient === null) {
-      if (this.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
-      seed = Tensor.empty(this.shape, this.dtype);
-      seed.storage.fill(1);
-    } else {
-      if (!sameShape(gradient.shape, this.shape)) {
-        throw new ShapeError(
-          `Mismatch in shape: grad_output[0] has a shape of ${fmtShape(gradient.shape)} and output[0] has a ` +
-            `shape of ${fmtShape(this.shape)}.`,
-        );
-      }
-      seed = gradient.dtype === this.dtype ? gradient.detach() : gradient.to(this.dtype).detach();
-    }
-    runBackward(this, seed, options.retainGraph ?? false);
+    const { seed, retainGraph } = seedOf(this, gradient, options);
+    runBackward(this, seed, retainGraph);
   }
 
   /** @internal the AccumulateGrad node of a leaf (one per leaf, so fan-in sums before it). */
@@ -418,15 +396,7 @@ export class Tensor {
   /** Nested arrays of numbers (bool as 0/1); a number for a 0-d tensor. */
   toArray(): NestedArray {
     checkAlive("toArray", this);
-    const flat = this.toTypedArray();
-    if (this.ndim === 0) return flat[0];
-    let index = 0;
-    const build = (d: number): NestedArray[] => {
-      const out: NestedArray[] = [];
-      for (let i = 0; i < this.shape[d]; i++) out.push(d === this.ndim - 1 ? flat[index++] : build(d + 1));
-      return out;
-    };
-    return build(0);
+    return nested(this.toTypedArray(), this.shape);
   }
 
   /** Prints like torch: `tensor([[1.0000, 2.5000]], requires_grad=True)`. */

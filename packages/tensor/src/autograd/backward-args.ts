@@ -1,0 +1,38 @@
+import { ArgumentError, AutogradError, ShapeError, fmtShape } from "../errors";
+import { sameShape } from "../shape";
+import { Tensor } from "../tensor";
+
+/**
+ * `root.backward(gradient, options)`'s arguments, checked: the seed gradient (ones for a
+ * one-element root, else `gradient`, which must match its shape; cast to its dtype) and
+ * whether to keep the graph.
+ */
+export function seedOf(root: Tensor, gradient: unknown, options: unknown): { seed: Tensor; retainGraph: boolean } {
+  if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+    const got = typeof gradient === "object"
+      ? "an object (options go second: backward(null, { retainGraph: true }))"
+      : `a ${typeof gradient} (${String(gradient)})`;
+    throw new ArgumentError(`backward: gradient must be a Tensor, null or undefined, got ${got}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new ArgumentError(`backward: options must be an object such as { retainGraph: true }, got ${String(options)}`);
+  }
+  const { retainGraph } = options as { retainGraph?: unknown };
+  if (retainGraph !== undefined && typeof retainGraph !== "boolean") {
+    throw new ArgumentError(`backward: retainGraph must be a boolean, got ${typeof retainGraph}`);
+  }
+  if (gradient === undefined || gradient === null) {
+    if (root.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
+    const seed = Tensor.empty(root.shape, root.dtype);
+    seed.storage.fill(1);
+    return { seed, retainGraph: retainGraph ?? false };
+  }
+  if (!sameShape(gradient.shape, root.shape)) {
+    throw new ShapeError(
+      `Mismatch in shape: grad_output[0] has a shape of ${fmtShape(gradient.shape)} and output[0] has a ` +
+        `shape of ${fmtShape(root.shape)}.`,
+    );
+  }
+  const seed = gradient.dtype === root.dtype ? gradient.detach() : gradient.to(root.dtype).detach();
+  return { seed, retainGraph: retainGraph ?? false };
+}
