@@ -34,53 +34,54 @@ const MEMORY_BOUND = 1 << 21;
  */
 export const WASM_MIN_ELEMENTS = 128;
 
-/** Stands in for an array between calls: the rows hold no tensor's storage. */
-const EMPTY = new Float32Array(0);
+/**
+ * A kernel's policy: the loop it accelerates (`unary` or `binary`: its arity), the module that
+ * exports it (under the same name), the shortest run it takes, and from which length it is
+ * shared with the worker thread.
+ */
+type Policy = { readonly module: WasmModule; readonly min: number; readonly threads: number } &
+  ({ readonly unary: k.UnaryRow } | { readonly binary: k.BinaryRow });
+const compute = { module: EXP, min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND } as const;
+const memory = { module: ARITHMETIC, min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND } as const;
 
-type Policy = { readonly module: WasmModule; readonly min: number; readonly threads: number };
-const compute: Policy = { module: EXP, min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND };
-const memory: Policy = { module: ARITHMETIC, min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND };
-
-/** Every elementwise kernel with a wasm fast path, by its export: its module, and from which sizes. */
+/** Every elementwise kernel with a wasm fast path, by its export. */
 export const POLICY = {
-  exp: compute,
-  tanh: compute,
-  sigmoid: compute,
-  relu: memory,
-  add: memory,
-  sub: memory,
-  mul: memory,
-  div: memory,
-  reluGrad: memory,
+  exp: { ...compute, unary: k.exp },
+  tanh: { ...compute, unary: k.tanh },
+  sigmoid: { ...compute, unary: k.sigmoid },
+  relu: { ...memory, unary: k.relu },
+  add: { ...memory, binary: k.add },
+  sub: { ...memory, binary: k.sub },
+  mul: { ...memory, binary: k.mul },
+  div: { ...memory, binary: k.div },
+  reluGrad: { ...memory, binary: k.reluGrad },
 } as const satisfies Record<string, Policy>;
 
-
-
 export type ElementwiseKernel = keyof typeof POLICY;
-
-const LOOPS: Record<ElementwiseKernel, k.UnaryRow | k.BinaryRow> = {
-  exp: k.exp, tanh: k.tanh, sigmoid: k.sigmoid, relu: k.relu, add: k.add, sub: k.sub, mul: k.mul, div: k.div, reluGrad: k.reluGrad,
-};
-const UNARY: ReadonlySet<ElementwiseKernel> = new Set(["exp", "tanh", "sigmoid", "relu"]);
 
 /**
  * The fused kernel of an elementwise export, with the arrays as it takes them: (src, dst)
  * for unary ops, (a, b, out) for binary ones. Tests make them on other modules and sizes.
  */
 export function elementwiseKernel(name: ElementwiseKernel, module: WasmModule = POLICY[name].module, minElements: number = POLICY[name].min): FusedKernel {
-  const loop = LOOPS[name];
-  const unaryOp = UNARY.has(name);
+  const p: Policy = POLICY[name];
+  const common = { module, name, dtype: "float32", minElements, threadsFrom: p.threads } as const;
+  if ("unary" in p) {
+    const loop = p.unary;
+    return fusedKernel({ ...common, arrays: 2, reads: [0], writes: [1], reference: (x, o, n) => loop(x[1], o[1], 1, x[0], o[0], 1, n) });
+  }
+  const loop = p.binary;
   return fusedKernel({
-    module, name, dtype: "float32", arrays: unaryOp ? 2 : 3, reads: unaryOp ? [0] : [0, 1], writes: [unaryOp ? 1 : 2],
-    minElements, threadsFrom: POLICY[name].threads,
-    reference: unaryOp
-      ? (x, o, n) => (loop as k.UnaryRow)(x[1], o[1], 1, x[0], o[0], 1, n)
-      : (x, o, n) => (loop as k.BinaryRow)(x[2], o[2], 1, x[0], o[0], 1, x[1], o[1], 1, n),
+    ...common, arrays: 3, reads: [0, 1], writes: [2], reference: (x, o, n) => loop(x[2], o[2], 1, x[0], o[0], 1, x[1], o[1], 1, n),
   });
 }
 
-function unary(name: ElementwiseKernel, loop: k.UnaryRow): k.UnaryRow {
-  const { min } = POLICY[name];
+/** Stands in for an array between calls: the rows hold no tensor's storage. */
+const EMPTY = new Float32Array(0);
+
+/** The accelerated row of a unary kernel: wasm for unit-stride float32 runs, else the loop. */
+function unary(name: ElementwiseKernel & keyof PickUnary): k.UnaryRow {
+  const { min, unary: loop } = POLICY[name];
   const kernel = elementwiseKernel(name);
   const arrays: FloatArray[] = [EMPTY, EMPTY], offsets = [0, 0];
   return (out, io, so, a, ia, sa, n) => {
@@ -94,8 +95,9 @@ function unary(name: ElementwiseKernel, loop: k.UnaryRow): k.UnaryRow {
   };
 }
 
-function binary(name: ElementwiseKernel, loop: k.BinaryRow): k.BinaryRow {
-  const { min } = POLICY[name];
+/** The accelerated row of a binary kernel. */
+function binary(name: ElementwiseKernel & keyof PickBinary): k.BinaryRow {
+  const { min, binary: loop } = POLICY[name];
   const kernel = elementwiseKernel(name);
   const arrays: FloatArray[] = [EMPTY, EMPTY, EMPTY], offsets = [0, 0, 0];
   return (out, io, so, a, ia, sa, b, ib, sb, n) => {
@@ -109,17 +111,20 @@ function binary(name: ElementwiseKernel, loop: k.BinaryRow): k.BinaryRow {
   };
 }
 
+type PickUnary = { [K in ElementwiseKernel as (typeof POLICY)[K] extends { unary: k.UnaryRow } ? K : never]: true };
+type PickBinary = { [K in ElementwiseKernel as (typeof POLICY)[K] extends { binary: k.BinaryRow } ? K : never]: true };
+
 /** The accelerated rows, with the loops' signatures: what the ops call. */
-export const exp = unary("exp", k.exp);
-export const tanh = unary("tanh", k.tanh);
-export const sigmoid = unary("sigmoid", k.sigmoid);
-export const relu = unary("relu", k.relu);
-export const add = binary("add", k.add);
-export const sub = binary("sub", k.sub);
-export const mul = binary("mul", k.mul);
-export const div = binary("div", k.div);
+export const exp = unary("exp");
+export const tanh = unary("tanh");
+export const sigmoid = unary("sigmoid");
+export const relu = unary("relu");
+export const add = binary("add");
+export const sub = binary("sub");
+export const mul = binary("mul");
+export const div = binary("div");
 /** relu's backward: reluGrad(g, y) with y relu's output */
-export const reluGrad = binary("reluGrad", k.reluGrad);
+export const reluGrad = binary("reluGrad");
 
 // ---------------------------------------------------------------- row kernels of their own shape
 
