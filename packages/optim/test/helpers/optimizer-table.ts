@@ -1,0 +1,193 @@
+import type { Tensor } from "@minigrad/tensor";
+import {
+  Adagrad, Adam, AdamW, RMSprop, SGD, type AdagradOptions, type AdamOptions, type AdamWOptions, type Optimizer,
+  type RMSpropOptions, type SGDOptions,
+} from "@minigrad/optim";
+import { TORCH_RMSPROP_CONFIGS } from "./models";
+
+/**
+ * One row per optimizer: everything optimizer-battery.test.ts needs to run torch's
+ * optimizer test battery (torch-semantics.md §4) on it. Adding an optimizer to the battery
+ * is adding a row here.
+ */
+export interface OptimizerEntry {
+  name: string;
+  /** Build one; `options` are the entry's `baseOptions` merged with a config (or a bad option set as is). */
+  make: (params: Iterable<Tensor> | Iterable<GroupInput>, options: Options) => Optimizer<object>;
+  /** Merged into every config (SGD's lr, which torch 1.13 requires). */
+  baseOptions: Options;
+  /** torch's defaults, in torch's key order (minigrad's camelCase names). */
+  defaults: [string, unknown][];
+  /** torch's `optim_inputs_func_<name>` (CPU), the configs every battery test runs with. */
+  configs: Options[];
+  /** The state keys, in order, of a parameter after one step in a group with these (resolved) options. */
+  stateKeys: (group: Options) => string[];
+  /** Options that must throw, with torch's message (used as given, not merged with baseOptions). */
+  badOptions: [Options, string][];
+  /** Whether the state holds a `step` count. */
+  hasStep: boolean;
+  /** State is created by the constructor for every parameter (Adagrad), not lazily. */
+  eagerState?: boolean;
+  /** Options whose flags a checkpoint from an older torch may lack (test_can_load_older_state_dict). */
+  newerFlags: string[];
+}
+
+export type Options = Record<string, unknown>;
+export type GroupInput = Options & { params: Tensor[] };
+
+// Each class's hooks are typed by its own `this`, so it is an Optimizer<object> only by a cast.
+type Ctor<O> = new (params: never, options: O) => object;
+const maker =
+  <O>(C: Ctor<O>): OptimizerEntry["make"] =>
+  (params, options) =>
+    new C(params as never, options as O) as Optimizer<object>;
+
+const adamStateKeys = (g: Options) => ["step", "expAvg", "expAvgSq", ...(g.amsgrad === true ? ["maxExpAvgSq"] : [])];
+
+/** torch's optim_inputs_func_adam / _adamw (CPU). */
+const ADAM_CONFIGS: Options[] = [
+  {},
+  { lr: 1e-2 },
+  { weightDecay: 0.1 },
+  { weightDecay: 0.1, maximize: true },
+  { weightDecay: 0.1, amsgrad: true },
+  { weightDecay: 0.1, amsgrad: true, maximize: true },
+  { betas: [0.5, 0.9], eps: 1e-6 },
+];
+
+const adamBadOptions = (defaultsName: string): [Options, string][] => [
+  [{ lr: -1 }, "Invalid learning rate: -1"],
+  [{ lr: NaN }, "Invalid learning rate: NaN"],
+  [{ eps: -1e-8 }, "Invalid epsilon value: -1e-8"],
+  [{ betas: [1.5, 0.999] }, "Invalid beta parameter at index 0: 1.5"],
+  [{ betas: [-0.1, 0.999] }, "Invalid beta parameter at index 0: -0.1"],
+  [{ betas: [0.9, 1] }, "Invalid beta parameter at index 1: 1"],
+  [{ weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+  // torch's order: lr, eps, betas, weight_decay
+  [{ lr: -1, eps: -1 }, "Invalid learning rate: -1"],
+  [{ eps: -1, betas: [2, 2] }, "Invalid epsilon value: -1"],
+  [{ betas: [0.9, 2], weightDecay: -1 }, "Invalid beta parameter at index 1: 2"],
+  [{ weight_decay: 0.1 }, `${defaultsName} got an unexpected option 'weight_decay'`],
+];
+
+export const OPTIMIZERS: OptimizerEntry[] = [
+  {
+    name: "SGD",
+    make: maker<SGDOptions>(SGD),
+    baseOptions: { lr: 1e-2 },
+    defaults: [
+      ["lr", undefined], ["momentum", 0], ["dampening", 0], ["weightDecay", 0], ["nesterov", false],
+      ["maximize", false], ["foreach", null], ["differentiable", false],
+    ],
+    configs: [
+      {},
+      { momentum: 0.9 },
+      { momentum: 0.9, dampening: 0.5 },
+      { momentum: 0.9, weightDecay: 0.1 },
+      { momentum: 0.9, nesterov: true, weightDecay: 0.1 },
+      { weightDecay: 0.1, maximize: true },
+      { momentum: 0.9, maximize: true },
+    ],
+    stateKeys: () => ["momentumBuffer"],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ lr: 0.1, momentum: -1 }, "Invalid momentum value: -1"],
+      [{ lr: 0.1, weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+      [{ lr: 0.1, nesterov: true }, "Nesterov momentum requires a momentum and zero dampening"],
+      [{ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, "Nesterov momentum requires a momentum and zero dampening"],
+      [{}, "parameter group didn't specify a value of required optimization parameter lr"],
+      // torch's order: lr, momentum, weight_decay, then nesterov
+      [{ lr: -1, momentum: -1 }, "Invalid learning rate: -1"],
+      [{ momentum: -1, weightDecay: -1 }, "Invalid momentum value: -1"],
+      [{ weightDecay: -1, nesterov: true }, "Invalid weight_decay value: -1"],
+      [{ lr: 0.1, weight_decay: 0.1 }, "SGD got an unexpected option 'weight_decay'"],
+    ],
+    hasStep: false,
+    newerFlags: ["nesterov", "maximize", "foreach", "differentiable"],
+  },
+  {
+    name: "Adam",
+    make: maker<AdamOptions>(Adam),
+    baseOptions: {},
+    defaults: [
+      ["lr", 1e-3], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weightDecay", 0], ["amsgrad", false], ["maximize", false],
+      ["foreach", null], ["capturable", false], ["differentiable", false], ["fused", false],
+    ],
+    configs: ADAM_CONFIGS,
+    stateKeys: adamStateKeys,
+    badOptions: adamBadOptions("Adam"),
+    hasStep: true,
+    newerFlags: ["amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused"],
+  },
+  {
+    name: "AdamW",
+    make: maker<AdamWOptions>(AdamW),
+    baseOptions: {},
+    defaults: [
+      ["lr", 1e-3], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weightDecay", 1e-2], ["amsgrad", false], ["foreach", null],
+      ["maximize", false], ["capturable", false],
+    ],
+    configs: [...ADAM_CONFIGS, { weightDecay: 0 }],
+    stateKeys: adamStateKeys,
+    badOptions: adamBadOptions("AdamW"),
+    hasStep: true,
+    newerFlags: ["amsgrad", "maximize", "foreach", "capturable"],
+  },
+  {
+    name: "Adagrad",
+    make: maker<AdagradOptions>(Adagrad),
+    baseOptions: {},
+    defaults: [
+      ["lr", 1e-2], ["lrDecay", 0], ["eps", 1e-10], ["weightDecay", 0], ["initialAccumulatorValue", 0], ["foreach", null],
+      ["maximize", false],
+    ],
+    configs: [
+      {},
+      { weightDecay: 0.1 },
+      { weightDecay: 0.1, maximize: true },
+      { lr: 0.1 },
+      { initialAccumulatorValue: 0.1, weightDecay: 0.1 },
+      { lr: 0.1, lrDecay: 0.5, weightDecay: 0.1 },
+    ],
+    stateKeys: () => ["step", "sum"],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ lrDecay: -0.5 }, "Invalid lr_decay value: -0.5"],
+      [{ weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+      [{ initialAccumulatorValue: -1 }, "Invalid initial_accumulator_value value: -1"],
+      [{ eps: -1e-10 }, "Invalid epsilon value: -1e-10"],
+      // torch's order: lr, lr_decay, weight_decay, initial_accumulator_value, eps
+      [{ lr: -1, lrDecay: -1 }, "Invalid learning rate: -1"],
+      [{ lrDecay: -1, weightDecay: -1 }, "Invalid lr_decay value: -1"],
+      [{ weightDecay: -1, initialAccumulatorValue: -1 }, "Invalid weight_decay value: -1"],
+      [{ initialAccumulatorValue: -1, eps: -1 }, "Invalid initial_accumulator_value value: -1"],
+      [{ lr_decay: 0.1 }, "Adagrad got an unexpected option 'lr_decay'"],
+    ],
+    hasStep: true,
+    eagerState: true,
+    newerFlags: ["foreach", "maximize"],
+  },
+  {
+    name: "RMSprop",
+    make: maker<RMSpropOptions>(RMSprop),
+    baseOptions: {},
+    defaults: [
+      ["lr", 0.01], ["momentum", 0], ["alpha", 0.99], ["eps", 1e-8], ["centered", false], ["weightDecay", 0],
+      ["foreach", null], ["maximize", false], ["differentiable", false],
+    ],
+    configs: TORCH_RMSPROP_CONFIGS,
+    stateKeys: (g) => [
+      "step", "squareAvg", ...((g.momentum as number) > 0 ? ["momentumBuffer"] : []), ...(g.centered === true ? ["gradAvg"] : []),
+    ],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ eps: -1e-8 }, "Invalid epsilon value: -1e-8"],
+      [{ momentum: -1 }, "Invalid momentum value: -1"],
+      [{ weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+      [{ alpha: -0.1 }, "Invalid alpha value: -0.1"],
+      [{ alpha: -1, momentum: -1 }, "Invalid momentum value: -1"],
+    ],
+    hasStep: true,
+    newerFlags: ["foreach", "maximize", "differentiable"],
+  },
+];
