@@ -22,3 +22,4 @@ export {
 export * as functional from "./functional/index";
 export * as init from "./init";
 export type { Reduction } from "./functional/util";
+export * as utils from "./utils/index";
