@@ -3,11 +3,16 @@
  * Protocol of the PyTorch reference (data/README.md): split by index, pixels / 16,
  * RMSprop lr 1e-3, batch 32, 30 epochs, shuffled each epoch with a seeded generator.
  *
+ * `--optimizer` and `--scheduler` train the same model (same seed: same init, same batches)
+ * another way.
+ *
  *   npx pnpm@10 --filter @minigrad/examples digits --epochs 30 --lr 1e-3
+ *   npx pnpm@10 --filter @minigrad/examples digits --optimizer adam --scheduler onecycle
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseTrainFlags } from "./lib/cli";
+import { parseFlags } from "./lib/cli";
+import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULER_NAMES, isOptimizerName, type SchedulerName } from "./lib/optimizers";
 import { lineChartSvg } from "./lib/plot";
 import { writePng } from "./lib/png";
 import { EpochProgress } from "./lib/progress";
@@ -17,15 +22,43 @@ const PYTORCH_MS_PER_EPOCH = 7.3;
 const PYTORCH_TEST_ACCURACY = 0.975;
 const PYTORCH_LAST_LOSS = 0.044;
 
-const flags = parseTrainFlags("digits", "Train an MLP on the UCI handwritten digits with RMSprop.", {
-  epochs: 30, lr: 1e-3, batchSize: 32, seed: 0, out: "out",
-});
+const parsed = parseFlags(
+  "digits",
+  "Train an MLP on the UCI handwritten digits (RMSprop unless --optimizer says otherwise).",
+  { epochs: 30, lr: 1e-3, batchSize: 32, seed: 0, out: "out" },
+  {
+    help: { lr: `learning rate (default: the optimizer's, ${digitsLrs()})` },
+    choices: {
+      optimizer: { help: "the optimizer", values: OPTIMIZER_NAMES, default: "rmsprop", refused: refusedOptimizers() },
+      scheduler: { help: "the learning-rate schedule", values: SCHEDULER_NAMES, default: "none" },
+    },
+  },
+);
+const optimizerName = parsed.choices.optimizer;
+const schedulerName = parsed.choices.scheduler as SchedulerName;
+if (!isOptimizerName(optimizerName)) throw new Error(`internal error: unchecked optimizer ${optimizerName}`);
+const optimizer = OPTIMIZERS[optimizerName];
+const flags = { ...parsed.flags, lr: parsed.given.has("lr") ? parsed.flags.lr : optimizer.digitsLr };
+const reference = optimizerName === "rmsprop" && schedulerName === "none" && flags.lr === 1e-3;
+
+/** "rmsprop 0.001, sgd 0.05, ..." for --help. */
+function digitsLrs(): string {
+  return OPTIMIZER_NAMES.map((name) => `${name} ${OPTIMIZERS[name].digitsLr}`).join(", ");
+}
+
+/** Optimizers that this minibatch loop cannot run, with the reason. */
+function refusedOptimizers(): Record<string, string> {
+  return {};
+}
 
 let progress: EpochProgress | null = null;
-const result = trainDigits(flags, {
-  onStart: ({ train, test, steps, model }) => {
+const result = trainDigits({ ...flags, optimizer: optimizerName, scheduler: schedulerName }, {
+  onStart: ({ train, test, steps, model, schedule }) => {
     console.log(`digits: ${train} training and ${test} test images of 8x8 pixels, ${steps} steps per epoch`);
     console.log(model.toString());
+    if (!reference) {
+      console.log(`optimizer ${optimizer.label}, lr ${flags.lr}, ${schedule || "constant lr"}`);
+    }
     progress = new EpochProgress(flags.epochs, steps);
   },
   onEpochStart: (epoch) => progress?.start(epoch),
@@ -33,16 +66,19 @@ const result = trainDigits(flags, {
   onEpoch: (epoch, e) => {
     progress?.end(
       epoch,
-      `loss ${e.trainLoss.toFixed(4)} | train acc ${e.trainAccuracy.toFixed(3)} | test acc ${e.testAccuracy.toFixed(3)} | ${e.ms.toFixed(1)} ms`,
+      `loss ${e.trainLoss.toFixed(4)} | train acc ${e.trainAccuracy.toFixed(3)} | test acc ${e.testAccuracy.toFixed(3)} | ${e.ms.toFixed(1)} ms` +
+        (schedulerName === "none" ? "" : ` | lr ${e.lr.toExponential(2)}`),
     );
   },
 });
 
-console.log(`test accuracy ${result.testAccuracy.toFixed(3)} (PyTorch 1.13 reference: ${PYTORCH_TEST_ACCURACY})`);
-console.log(`last batch loss ${result.lastBatchLoss.toFixed(3)} (PyTorch: ${PYTORCH_LAST_LOSS})`);
+// The PyTorch figures are those of the reference protocol: RMSprop, lr 1e-3, constant.
+const versus = (text: string) => (reference ? ` (${text})` : "");
+console.log(`test accuracy ${result.testAccuracy.toFixed(3)}${versus(`PyTorch 1.13 reference: ${PYTORCH_TEST_ACCURACY}`)}`);
+console.log(`last batch loss ${result.lastBatchLoss.toFixed(3)}${versus(`PyTorch: ${PYTORCH_LAST_LOSS}`)}`);
 console.log(
-  `training time ${result.msPerEpoch.toFixed(1)} ms per epoch, V8 background threads: ${v8PoolSize()} ` +
-    `(PyTorch 1.13, one thread: ${PYTORCH_MS_PER_EPOCH} ms per epoch)`,
+  `training time ${result.msPerEpoch.toFixed(1)} ms per epoch, V8 background threads: ${v8PoolSize()}` +
+    versus(`PyTorch 1.13, one thread: ${PYTORCH_MS_PER_EPOCH} ms per epoch`),
 );
 
 /**
@@ -62,7 +98,9 @@ const svgPath = join(outDir, "digits-training.svg");
 const curve = (pick: (e: (typeof result.epochs)[number]) => number) =>
   result.epochs.map((e, i) => [i + 1, pick(e)] as [number, number]);
 const svg = lineChartSvg({
-    title: `minigrad MLP on UCI digits: RMSprop lr ${flags.lr}, batch ${flags.batchSize}`,
+    title:
+      `minigrad MLP on UCI digits: ${optimizer.label} lr ${flags.lr}, batch ${flags.batchSize}` +
+      (schedulerName === "none" ? "" : `, ${schedulerName}`),
     xLabel: "epoch",
     leftLabel: "cross-entropy loss",
     rightLabel: "accuracy",

@@ -24,17 +24,60 @@ const SPECS: readonly FlagSpec[] = [
 ];
 
 /**
+ * A flag that takes one of a fixed set of names (`--optimizer adam`), or with `list`, a
+ * comma-separated list of them (`--optimizers sgd,adam`).
+ */
+export interface ChoiceFlag {
+  help: string;
+  values: readonly string[];
+  default: string;
+  list?: boolean;
+  /** Names that are known but refused, with the reason (printed with the supported names). */
+  refused?: Readonly<Record<string, string>>;
+}
+
+/** What `parseFlags` returns: the numbers, each choice flag's value, and the flags given. */
+export interface ParsedFlags<C extends string> {
+  flags: TrainFlags;
+  choices: Record<C, string>;
+  /** The standard flags set on the command line (the others hold the defaults). */
+  given: ReadonlySet<keyof TrainFlags>;
+}
+
+/** Extra flags and help texts of one example. */
+export interface FlagOptions<C extends string> {
+  choices?: Readonly<Record<C, ChoiceFlag>>;
+  /** Replaces a standard flag's help text (e.g. an lr whose default depends on the optimizer). */
+  help?: Partial<Record<keyof TrainFlags, string>>;
+}
+
+/**
  * Parse `--epochs 30 --lr 1e-3 ...` with the example's defaults. `--help` prints the
  * flags and exits 0; an unknown flag or a bad value prints why and exits 2.
  */
 export function parseTrainFlags(script: string, about: string, defaults: TrainFlags, argv = process.argv.slice(2)): TrainFlags {
+  return parseFlags(script, about, defaults, {}, argv).flags;
+}
+
+/** `parseTrainFlags` plus the example's own choice flags (`--optimizer`, `--scheduler`). */
+export function parseFlags<C extends string = never>(
+  script: string,
+  about: string,
+  defaults: TrainFlags,
+  options: FlagOptions<C>,
+  argv = process.argv.slice(2),
+): ParsedFlags<C> {
+  const choiceSpecs = Object.entries(options.choices ?? {}) as [C, ChoiceFlag][];
   const usage = () =>
     [
       `usage: ${script} [flags]`,
       "",
       about,
       "",
-      ...SPECS.map((s) => `  --${s.flag.padEnd(11)} ${s.help} (default ${String(defaults[s.name])})`),
+      ...SPECS.map((s) => `  --${s.flag.padEnd(11)} ${options.help?.[s.name] ?? `${s.help} (default ${String(defaults[s.name])})`}`),
+      ...choiceSpecs.map(
+        ([name, c]) => `  --${name.padEnd(11)} ${c.help}: ${c.values.join(", ")} (default ${c.default})`,
+      ),
       "  --help        show this help",
     ].join("\n");
   const fail = (message: string): never => {
@@ -43,8 +86,9 @@ export function parseTrainFlags(script: string, about: string, defaults: TrainFl
   };
   let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(SPECS.map((s) => [s.flag, { type: "string" as const }]));
-    values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true }).values;
+    const flagNames = [...SPECS.map((s) => s.flag), ...choiceSpecs.map(([name]) => name)];
+    const parsed = Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }]));
+    values = parseArgs({ args: argv, options: { ...parsed, help: { type: "boolean" } }, strict: true }).values;
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -53,9 +97,11 @@ export function parseTrainFlags(script: string, about: string, defaults: TrainFl
     process.exit(0);
   }
   const flags: TrainFlags = { ...defaults };
+  const given = new Set<keyof TrainFlags>();
   for (const spec of SPECS) {
     const raw = values[spec.flag];
     if (typeof raw !== "string") continue;
+    given.add(spec.name);
     if (spec.name === "out") {
       flags.out = raw;
       continue;
@@ -69,5 +115,19 @@ export function parseTrainFlags(script: string, about: string, defaults: TrainFl
     if (spec.name === "seed" && value < 0) fail(`--seed must be non-negative, got ${raw}`);
     flags[spec.name as Exclude<keyof TrainFlags, "out">] = value;
   }
-  return flags;
+  const choices = {} as Record<C, string>;
+  for (const [name, spec] of choiceSpecs) {
+    const raw = values[name];
+    const value = typeof raw === "string" ? raw : spec.default;
+    const items = spec.list ? value.split(",").map((s) => s.trim()) : [value];
+    for (const item of items) {
+      const reason = spec.refused?.[item];
+      if (reason !== undefined) fail(`--${name} ${item}: ${reason}; supported: ${spec.values.join(", ")}`);
+      if (!spec.values.includes(item)) {
+        fail(`--${name} expects ${spec.list ? "a comma-separated list of" : "one of"} ${spec.values.join(", ")}, got "${item}"`);
+      }
+    }
+    choices[name] = items.join(",");
+  }
+  return { flags, choices, given };
 }

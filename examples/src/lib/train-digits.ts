@@ -1,7 +1,7 @@
 import { Linear, ReLU, Sequential, functional as F } from "@minigrad/nn";
-import { RMSprop } from "@minigrad/optim";
 import { Generator, manualSeed, noGrad, type Tensor } from "@minigrad/tensor";
 import { loadDigits, splitByIndex, take, type Dataset } from "./data";
+import { OPTIMIZERS, createSchedule, type OptimizerName, type SchedulerName } from "./optimizers";
 
 /** The reference protocol's settings (see data/README.md). */
 export interface DigitsSettings {
@@ -9,13 +9,17 @@ export interface DigitsSettings {
   lr: number;
   batchSize: number;
   seed: number;
+  /** Default "rmsprop" (the reference protocol); `lr` is passed to it as is. */
+  optimizer?: OptimizerName;
+  /** Default "none": the lr stays `lr`. */
+  scheduler?: SchedulerName;
 }
 
 /** What the training loop reports after every step and every epoch. */
 export interface DigitsHooks {
-  onStart?: (info: { train: number; test: number; steps: number; model: Sequential }) => void;
+  onStart?: (info: { train: number; test: number; steps: number; model: Sequential; schedule: string }) => void;
   onEpochStart?: (epoch: number) => void;
-  onStep?: (epoch: number, step: number, meanLoss: number, accuracy: number, seen: number) => void;
+  onStep?: (epoch: number, step: number, meanLoss: number, accuracy: number, seen: number, batchLoss: number) => void;
   onEpoch?: (epoch: number, summary: EpochSummary) => void;
 }
 
@@ -24,6 +28,8 @@ export interface EpochSummary {
   trainAccuracy: number;
   testAccuracy: number;
   ms: number;
+  /** The lr at the end of the epoch. */
+  lr: number;
 }
 
 export interface DigitsResult {
@@ -41,17 +47,20 @@ export function accuracy(logits: Tensor, labels: Tensor): number {
 /**
  * A 64-128-10 MLP trained on the UCI digits with RMSprop, as the PyTorch reference:
  * split by index (every 5th image is a test image), pixels / 16, cross entropy,
- * training rows shuffled every epoch by a generator seeded from `seed`.
+ * training rows shuffled every epoch by a generator seeded from `seed`. Another optimizer
+ * or a learning-rate schedule changes only the update: the same seed gives the same
+ * initial weights and the same batches.
  */
 export function trainDigits(settings: DigitsSettings, hooks: DigitsHooks = {}): DigitsResult {
   manualSeed(settings.seed); // the model's init draws from the default generator
   const shuffler = new Generator(settings.seed + 1);
   const { train, test } = splitByIndex(loadDigits(), 5);
   const model = new Sequential(new Linear(64, 128), new ReLU(), new Linear(128, 10));
-  const optimizer = new RMSprop(model.parameters(), { lr: settings.lr });
+  const optimizer = OPTIMIZERS[settings.optimizer ?? "rmsprop"].create(model.parameters(), settings.lr);
   const n = train.y.shape[0];
   const steps = Math.ceil(n / settings.batchSize);
-  hooks.onStart?.({ train: n, test: test.y.shape[0], steps, model });
+  const schedule = createSchedule(settings.scheduler ?? "none", optimizer, { epochs: settings.epochs, stepsPerEpoch: steps });
+  hooks.onStart?.({ train: n, test: test.y.shape[0], steps, model, schedule: schedule.label });
 
   const evaluate = (data: Dataset) => noGrad(() => accuracy(model.forward(data.x), data.y));
   const epochs: EpochSummary[] = [];
@@ -73,15 +82,21 @@ export function trainDigits(settings: DigitsSettings, hooks: DigitsHooks = {}): 
       const loss = F.crossEntropy(logits, batch.y);
       loss.backward();
       optimizer.step();
+      schedule.afterBatch();
       lastBatchLoss = loss.item();
       ms += performance.now() - started;
       lossSum += lastBatchLoss * size;
       correct += accuracy(logits, batch.y) * size;
       const seen = Math.min((step + 1) * settings.batchSize, n);
-      hooks.onStep?.(epoch, step + 1, lossSum / seen, correct / seen, seen);
+      hooks.onStep?.(epoch, step + 1, lossSum / seen, correct / seen, seen, lastBatchLoss);
       started = performance.now();
     }
-    const summary = { trainLoss: lossSum / n, trainAccuracy: correct / n, testAccuracy: evaluate(test), ms };
+    started = performance.now();
+    schedule.afterEpoch();
+    ms += performance.now() - started;
+    const summary = {
+      trainLoss: lossSum / n, trainAccuracy: correct / n, testAccuracy: evaluate(test), ms, lr: schedule.lr(),
+    };
     epochs.push(summary);
     hooks.onEpoch?.(epoch, summary);
   }
