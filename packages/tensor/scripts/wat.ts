@@ -6,10 +6,11 @@
  * Two kinds of module:
  *  - matmul.wat, built twice: with a memory of its own (matmul-wasm.ts) and with an imported
  *    shared memory for the two-thread product (matmul-shared-wasm.ts);
- *  - kernel modules (`KERNEL_MODULES`: tensor's exp, arithmetic and softmax, optim's rmsprop), built
+ *  - kernel modules (`KERNEL_MODULES`: tensor's exp, arithmetic and softmax, optim's rmsprop, adam and sgd), built
  *    once with their memory replaced by an imported shared one: tensor's kernels/wasm/module.ts
  *    runs them over the arena, or over a memory of its own with the import made non-shared.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
@@ -44,6 +45,14 @@ export const KERNEL_MODULES: readonly KernelModule[] = [
   {
     wat: here("../../optim/src/kernels/rmsprop.wat"), generated: here("../../optim/src/kernels/rmsprop-wasm.ts"),
     constant: "RMSPROP_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
+  },
+  {
+    wat: here("../../optim/src/kernels/adam.wat"), generated: here("../../optim/src/kernels/adam-wasm.ts"),
+    constant: "ADAM_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
+  },
+  {
+    wat: here("../../optim/src/kernels/sgd.wat"), generated: here("../../optim/src/kernels/sgd-wasm.ts"),
+    constant: "SGD_WASM_BASE64", test: "packages/tensor/test/arena-kernels.test.ts",
   },
 ];
 
@@ -127,9 +136,44 @@ export function renderSharedMatmulModule(bytes: Uint8Array): string {
     "matmul.wat with an imported shared memory, compiled to WebAssembly", bytes);
 }
 
-/** The text of a kernel module's generated file for `bytes`. */
+/**
+ * The elementwise kernels a .wat exports, each with its number of inputs: a function with no
+ * result whose parameters are i32 pointers to its inputs and its output and then `$count`,
+ * i.e. `(param $src i32) (param $dst i32) (param $count i32)` (one input) or
+ * `(param $a i32) (param $b i32) (param $out i32) (param $count i32)` (two). Anything else
+ * (`sum`, `columnSums`, an optimizer's update) is not elementwise.
+ */
+export function elementwiseExports(source: string): Record<string, 1 | 2> {
+  const out: Record<string, 1 | 2> = {};
+  const func = /\(func \(export "(\w+)"\)((?:\s*\(param \$\w+ \w+\))*)\s*(\(result)?/g;
+  for (const [, name, paramText, result] of source.matchAll(func)) {
+    const params = [...paramText.matchAll(/\(param \$(\w+) (\w+)\)/g)];
+    const inputs = params.length - 2;
+    const pointersOnly = params.every(([, , type]) => type === "i32");
+    if (result === undefined && pointersOnly && params.at(-1)?.[1] === "count" && (inputs === 1 || inputs === 2)) {
+      out[name] = inputs;
+    }
+  }
+  return out;
+}
+
+/** The name of a kernel module's table of elementwise exports: EXP_WASM_BASE64 -> EXP_ELEMENTWISE. */
+export const elementwiseConstant = (m: KernelModule): string => m.constant.replace(/_WASM_BASE64$/, "_ELEMENTWISE");
+
+/**
+ * The text of a kernel module's generated file for `bytes`: the binary, and the table of its
+ * elementwise exports when it has any (accelerate.ts makes an accelerated row of each).
+ */
 export function renderKernelModule(m: KernelModule, bytes: Uint8Array): string {
   const name = m.wat.slice(m.wat.lastIndexOf("/") + 1);
-  return render(`${name}, memory imported and shared`, m.test, m.constant,
+  const text = render(`${name}, memory imported and shared`, m.test, m.constant,
     `${name} with an imported shared memory, compiled to WebAssembly`, bytes);
+  const kernels = Object.entries(elementwiseExports(readFileSync(m.wat, "utf8")));
+  if (kernels.length === 0) return text;
+  return [
+    text,
+    `/** ${name}'s elementwise kernels, each with its number of inputs: (src, dst, count) or (a, b, out, count). */`,
+    `export const ${elementwiseConstant(m)} = { ${kernels.map(([k, n]) => `${k}: ${n}`).join(", ")} } as const;`,
+    "",
+  ].join("\n");
 }

@@ -7,7 +7,7 @@ import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./
 import { formatTensor } from "./format";
 import { nested, type NestedArray } from "./nested";
 import * as k from "./kernels/elementwise";
-import * as fast from "./kernels/accelerate";
+import { fast } from "./kernels/accelerate";
 import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./shape";
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";

@@ -74,7 +74,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         sameBits(out.subarray(2, 2 + n), expected);
         expect([out[0], out[1], out[2 + n], out[3 + n]]).toEqual([-7, -7, -7, -7]);
         const viaRowKernel = new Float32Array(n); // plain arrays: copies from 128 floats, else the JS loop
-        wasm[op](viaRowKernel, 0, 1, xs, 0, 1, ys, 0, 1, n);
+        wasm.fast[op](viaRowKernel, 0, 1, xs, 0, 1, ys, 0, 1, n);
         sameBits(viaRowKernel, expected);
       }
     });
@@ -109,7 +109,7 @@ describe("arena kernels match the JS kernels bit for bit", () => {
         if (op === "relu") {
           expected.set(xs.map((x) => (x > 0 ? x : x === x ? 0 : x)));
           const viaRowKernel = new Float32Array(n); // the JS bit loop below 128, the copy path above
-          wasm.relu(viaRowKernel, 0, 1, xs, 0, 1, n);
+          wasm.fast.relu(viaRowKernel, 0, 1, xs, 0, 1, n);
           sameBits(viaRowKernel, expected);
         } else expect(own(op).tryWasm([xs, expected], [0, 0], n)).toBe(true);
         sameBits(out.subarray(2, 2 + n), expected);
@@ -262,7 +262,7 @@ describe("long rows are split with the worker thread", () => {
       const reluGrad = (g: Tensor, y: Tensor) => {
         const out = zeros(g.shape); // in the arena, so the kernel splits it too
         expect(arena()?.holds(out.storage)).toBe(true);
-        wasm.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
+        wasm.fast.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
         return out;
       };
       const all = () =>

@@ -1,15 +1,16 @@
 import type { FloatArray, TypedArray } from "../dtype";
 import * as k from "./elementwise";
-import { ARITHMETIC_WASM_BASE64 } from "./wasm/arithmetic-wasm";
-import { EXP_WASM_BASE64 } from "./wasm/exp-wasm";
+import { ARITHMETIC_ELEMENTWISE, ARITHMETIC_WASM_BASE64 } from "./wasm/arithmetic-wasm";
+import { EXP_ELEMENTWISE, EXP_WASM_BASE64 } from "./wasm/exp-wasm";
 import { SOFTMAX_WASM_BASE64 } from "./wasm/softmax-wasm";
 import { fusedKernel, type FusedKernel } from "./wasm/fused";
 import { WasmModule } from "./wasm/module";
 
 /**
  * The acceleration policy: which elementwise kernels also run in WebAssembly SIMD
- * (wasm/exp.wat, wasm/arithmetic.wat, wasm/softmax.wat) and from which sizes, in one table. The loops in elementwise.ts define
- * the semantics; each accelerated row below has their signature, takes the wasm kernel for
+ * (wasm/exp.wat, wasm/arithmetic.wat; softmax.wat's rows below) and from which sizes, in one
+ * table (MODULES). The loops in elementwise.ts define the semantics; each accelerated row
+ * (`fast.exp` for `k.exp`) has their signature, takes the wasm kernel for
  * unit-stride float32 runs of at least `min` elements (in place on the arena, else through
  * copies: wasm/fused.ts), and otherwise runs the loop. Either way the same values: add, sub,
  * mul, div, relu and reluGrad give the same bits as the loops; exp is within 2 ulp of the
@@ -35,42 +36,49 @@ const MEMORY_BOUND = 1 << 21;
 export const WASM_MIN_ELEMENTS = 128;
 
 /**
- * A kernel's policy: the loop it accelerates (`unary` or `binary`: its arity), the module that
- * exports it (under the same name), the shortest run it takes, and from which length it is
- * shared with the worker thread.
+ * The policy of each kernel module: the elementwise kernels it exports (read from its .wat by
+ * the build: `(src, dst, count)` or `(a, b, out, count)`, see scripts/wat.ts), which loop of
+ * elementwise.ts each one accelerates (the loop of the same name: the compiler checks there is
+ * one, of the right arity), the shortest run it takes, and from which length it is shared with
+ * the worker thread. A new kernel in exp.wat or arithmetic.wat gets its row here by itself.
  */
-type Policy = { readonly module: WasmModule; readonly min: number; readonly threads: number } &
-  ({ readonly unary: k.UnaryRow } | { readonly binary: k.BinaryRow });
-const compute = { module: EXP, min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND } as const;
-const memory = { module: ARITHMETIC, min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND } as const;
+const MODULES = [
+  { module: EXP, kernels: EXP_ELEMENTWISE, min: WASM_MIN_ELEMENTS, threads: COMPUTE_BOUND },
+  { module: ARITHMETIC, kernels: ARITHMETIC_ELEMENTWISE, min: WASM_MIN_ELEMENTS, threads: MEMORY_BOUND },
+] as const;
+
+type Exported = typeof EXP_ELEMENTWISE & typeof ARITHMETIC_ELEMENTWISE;
+export type ElementwiseKernel = keyof Exported;
+/** The loops the kernels accelerate, by their exports' names and arities. */
+type Loops = { readonly [K in ElementwiseKernel]: Exported[K] extends 1 ? k.UnaryRow : k.BinaryRow };
+const LOOPS: Loops = k;
+
+/** A kernel's policy (a row of MODULES, for one kernel). */
+interface Policy {
+  readonly module: WasmModule;
+  readonly min: number;
+  readonly threads: number;
+  readonly inputs: 1 | 2;
+}
 
 /** Every elementwise kernel with a wasm fast path, by its export. */
-export const POLICY = {
-  exp: { ...compute, unary: k.exp },
-  tanh: { ...compute, unary: k.tanh },
-  sigmoid: { ...compute, unary: k.sigmoid },
-  relu: { ...memory, unary: k.relu },
-  add: { ...memory, binary: k.add },
-  sub: { ...memory, binary: k.sub },
-  mul: { ...memory, binary: k.mul },
-  div: { ...memory, binary: k.div },
-  reluGrad: { ...memory, binary: k.reluGrad },
-} as const satisfies Record<string, Policy>;
-
-export type ElementwiseKernel = keyof typeof POLICY;
+export const POLICY = {} as Record<ElementwiseKernel, Policy>;
+for (const { module, kernels, min, threads } of MODULES) {
+  for (const [name, inputs] of Object.entries(kernels)) POLICY[name as ElementwiseKernel] = { module, min, threads, inputs };
+}
 
 /**
  * The fused kernel of an elementwise export, with the arrays as it takes them: (src, dst)
  * for unary ops, (a, b, out) for binary ones. Tests make them on other modules and sizes.
  */
 export function elementwiseKernel(name: ElementwiseKernel, module: WasmModule = POLICY[name].module, minElements: number = POLICY[name].min): FusedKernel {
-  const p: Policy = POLICY[name];
+  const p = POLICY[name];
   const common = { module, name, dtype: "float32", minElements, threadsFrom: p.threads } as const;
-  if ("unary" in p) {
-    const loop = p.unary;
+  if (p.inputs === 1) {
+    const loop = LOOPS[name] as k.UnaryRow;
     return fusedKernel({ ...common, arrays: 2, reads: [0], writes: [1], reference: (x, o, n) => loop(x[1], o[1], 1, x[0], o[0], 1, n) });
   }
-  const loop = p.binary;
+  const loop = LOOPS[name] as k.BinaryRow;
   return fusedKernel({
     ...common, arrays: 3, reads: [0, 1], writes: [2], reference: (x, o, n) => loop(x[2], o[2], 1, x[0], o[0], 1, x[1], o[1], 1, n),
   });
@@ -80,8 +88,8 @@ export function elementwiseKernel(name: ElementwiseKernel, module: WasmModule = 
 const EMPTY = new Float32Array(0);
 
 /** The accelerated row of a unary kernel: wasm for unit-stride float32 runs, else the loop. */
-function unary(name: ElementwiseKernel & keyof PickUnary): k.UnaryRow {
-  const { min, unary: loop } = POLICY[name];
+function unary(name: ElementwiseKernel, loop: k.UnaryRow): k.UnaryRow {
+  const { min } = POLICY[name];
   const kernel = elementwiseKernel(name);
   const arrays: FloatArray[] = [EMPTY, EMPTY], offsets = [0, 0];
   return (out, io, so, a, ia, sa, n) => {
@@ -96,8 +104,8 @@ function unary(name: ElementwiseKernel & keyof PickUnary): k.UnaryRow {
 }
 
 /** The accelerated row of a binary kernel. */
-function binary(name: ElementwiseKernel & keyof PickBinary): k.BinaryRow {
-  const { min, binary: loop } = POLICY[name];
+function binary(name: ElementwiseKernel, loop: k.BinaryRow): k.BinaryRow {
+  const { min } = POLICY[name];
   const kernel = elementwiseKernel(name);
   const arrays: FloatArray[] = [EMPTY, EMPTY, EMPTY], offsets = [0, 0, 0];
   return (out, io, so, a, ia, sa, b, ib, sb, n) => {
@@ -111,20 +119,15 @@ function binary(name: ElementwiseKernel & keyof PickBinary): k.BinaryRow {
   };
 }
 
-type PickUnary = { [K in ElementwiseKernel as (typeof POLICY)[K] extends { unary: k.UnaryRow } ? K : never]: true };
-type PickBinary = { [K in ElementwiseKernel as (typeof POLICY)[K] extends { binary: k.BinaryRow } ? K : never]: true };
-
-/** The accelerated rows, with the loops' signatures: what the ops call. */
-export const exp = unary("exp");
-export const tanh = unary("tanh");
-export const sigmoid = unary("sigmoid");
-export const relu = unary("relu");
-export const add = binary("add");
-export const sub = binary("sub");
-export const mul = binary("mul");
-export const div = binary("div");
-/** relu's backward: reluGrad(g, y) with y relu's output */
-export const reluGrad = binary("reluGrad");
+/**
+ * The accelerated rows, with the loops' signatures and names: what the ops call
+ * (`fast.exp` for `k.exp`; `fast.reluGrad` is relu's backward, reluGrad(g, y) with y relu's output).
+ */
+export const fast = {} as Loops;
+for (const name of Object.keys(POLICY) as ElementwiseKernel[]) {
+  const row = POLICY[name].inputs === 1 ? unary(name, LOOPS[name] as k.UnaryRow) : binary(name, LOOPS[name] as k.BinaryRow);
+  (fast as Record<ElementwiseKernel, k.UnaryRow | k.BinaryRow>)[name] = row;
+}
 
 // ---------------------------------------------------------------- row kernels of their own shape
 

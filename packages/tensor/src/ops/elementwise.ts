@@ -3,7 +3,7 @@ import { record } from "../autograd/record";
 import { checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
 import { ArgumentError, DTypeError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
-import * as fast from "../kernels/accelerate";
+import { fast } from "../kernels/accelerate";
 import { isGradEnabled } from "../autograd/grad-mode";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor, checkAlive } from "../tensor";

@@ -2,7 +2,7 @@ import { isGradEnabled } from "../autograd/grad-mode";
 import { checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
 import { ArgumentError, AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
-import * as fast from "../kernels/accelerate";
+import { fast } from "../kernels/accelerate";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor, checkAlive } from "../tensor";
 import * as ew from "./elementwise";

@@ -35,3 +35,6 @@ export const ARITHMETIC_WASM_BASE64 =
   "B/0hACAH/SEBoCAI/SEAIAj9IQGgoKALjAEBBH8gACABIAJBAnRsaiEFAkADQCAAIAVPDQEgACEGIAMhByAAIAJBfnFBAnRqIQQC" +
   "QANAIAYgBE8NASAHIAf9AAQAIAb9XQMA/V/98AH9CwQAIAZBCGohBiAHQRBqIQcMAAsLIAJBAXEEQCAHIAcrAwAgBioCALugOQMA" +
   "CyAAIAJBAnRqIQAMAAsLCw==";
+
+/** arithmetic.wat's elementwise kernels, each with its number of inputs: (src, dst, count) or (a, b, out, count). */
+export const ARITHMETIC_ELEMENTWISE = { add: 2, sub: 2, mul: 2, div: 2, relu: 1, reluGrad: 2 } as const;

@@ -30,3 +30,6 @@ export const EXP_WASM_BASE64 =
   "ACACQXxxQQJ0aiEDAkADQCAAIANPDQEgAP0ABAAhBCABIAT9XxAF/V4gBCAE/Q0ICQoLDA0ODwABAgMEBQYH/V8QBf1e/Q0AAQID" +
   "BAUGBxAREhMUFRYX/QsEACAAQRBqIQAgAUEQaiEBDAALCyACQQNxIQIgAkUEQA8LIAAgAhAAIQQgASAE/V8QBf1eIAQgBP0NCAkK" +
   "CwwNDg8AAQIDBAUGB/1fEAX9Xv0NAAECAwQFBgcQERITFBUWFyACEAEL";
+
+/** exp.wat's elementwise kernels, each with its number of inputs: (src, dst, count) or (a, b, out, count). */
+export const EXP_ELEMENTWISE = { exp: 1, tanh: 1, sigmoid: 1 } as const;
