@@ -10,6 +10,8 @@ export interface Series {
   color: string;
   /** Which y axis the series is measured on. */
   axis?: "left" | "right";
+  /** An SVG stroke-dasharray, e.g. "6 4", so that curves lying on one another stay apart. */
+  dash?: string;
 }
 
 export interface LineChart {
@@ -22,7 +24,17 @@ export interface LineChart {
   rightRange?: readonly [number, number];
   /** Start the left axis at zero (losses). */
   leftFromZero?: boolean;
+  /** A logarithmic left axis (losses that differ by orders of magnitude); ignores `leftFromZero`. */
+  leftLog?: boolean;
+  /** Where the legend goes: at mid height (default, clear of training curves) or top right (decreasing curves). */
+  legend?: "middle-right" | "top-right";
 }
+
+/** Distinct line colours (matplotlib's tab10, then two more), for one series per run. */
+export const PALETTE = [
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8",
+] as const;
 
 const W = 720;
 const H = 440;
@@ -39,6 +51,29 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
+}
+
+/** Ticks of a log axis: 1, 2 and 5 times each power of ten in [lo, hi] (only powers past 4 decades). */
+export function logTicks(lo: number, hi: number): number[] {
+  if (!(lo > 0 && hi > lo)) return [lo];
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const mantissas = last - first > 4 ? [1] : [1, 2, 5];
+  const out: number[] = [];
+  for (let e = first; e <= last; e++) {
+    for (const m of mantissas) {
+      const v = Number((m * Math.pow(10, e)).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  }
+  return out;
+}
+
+/** The nearest 1, 2 or 5 times a power of ten below (or above) v > 0. */
+function snapLog(v: number, direction: "down" | "up"): number {
+  const power = Math.pow(10, Math.floor(Math.log10(v)));
+  const steps = [1, 2, 5, 10].map((m) => Number((m * power).toPrecision(12)));
+  return direction === "down" ? [...steps].reverse().find((s) => s <= v) ?? power : steps.find((s) => s >= v) ?? 10 * power;
 }
 
 function extent(values: readonly number[]): [number, number] {
@@ -66,11 +101,18 @@ export function lineChartSvg(chart: LineChart): string {
     axis === "right" && chart.rightRange
       ? chart.rightRange
       : extent(chart.series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.points.map((p) => p[1])));
-  const [lLo, l1] = yRange("left");
-  const l0 = chart.leftFromZero ? Math.min(0, lLo) : lLo;
+  const log = chart.leftLog === true;
+  const shown = (y: number, axis: "left" | "right") => Number.isFinite(y) && !(log && axis === "left" && y <= 0);
+  const [lLo, lHi] = log
+    ? extent(chart.series.filter((s) => (s.axis ?? "left") === "left").flatMap((s) => s.points.map((p) => p[1]).filter((y) => y > 0)))
+    : yRange("left");
+  // A log axis ends on 1-2-5 ticks around the data.
+  const l0 = log ? snapLog(lLo, "down") : chart.leftFromZero ? Math.min(0, lLo) : lLo;
+  const l1 = log ? Math.max(snapLog(lHi, "up"), l0 * 2) : lHi;
   const [r0, r1] = yRange("right");
   const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * plotW;
   const sy = (y: number, axis: "left" | "right") => {
+    if (log && axis === "left") return M.top + plotH - (Math.log10(y / l0) / Math.log10(l1 / l0)) * plotH;
     const [a, b] = axis === "left" ? [l0, l1] : [r0, r1];
     return M.top + plotH - ((y - a) / (b - a)) * plotH;
   };
@@ -84,7 +126,7 @@ export function lineChartSvg(chart: LineChart): string {
     parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + plotH}" stroke="#eee"/>`);
     parts.push(`<text x="${x}" y="${M.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
   }
-  for (const t of ticks(l0, l1, 8)) {
+  for (const t of log ? logTicks(l0, l1) : ticks(l0, l1, 8)) {
     const y = sy(t, "left");
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + plotW}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="${M.left - 8}" y="${y + 4}" text-anchor="end">${fmt(t)}</text>`);
@@ -104,18 +146,21 @@ export function lineChartSvg(chart: LineChart): string {
   );
   chart.series.forEach((s) => {
     const axis = s.axis ?? "left";
-    const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1], axis).toFixed(1)}`);
-    parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    const pts = s.points.filter((p) => shown(p[1], axis)).map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1], axis).toFixed(1)}`);
+    const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
+    parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
   });
-  // Legend in a framed box at mid height on the right, where training curves rarely pass.
+  // Legend in a framed box at mid height on the right, where training curves rarely pass (or
+  // top right, empty once decreasing curves have come down).
   const lx = M.left + plotW - 215;
-  const top = M.top + plotH * 0.4;
+  const top = chart.legend === "top-right" ? M.top + 22 : M.top + plotH * 0.4;
   parts.push(
     `<rect x="${lx - 8}" y="${top - 16}" width="215" height="${chart.series.length * 18 + 10}" fill="white" stroke="#999"/>`,
   );
   chart.series.forEach((s, i) => {
     const ly = top + i * 18;
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
+    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"${dash}/>`);
     parts.push(`<text x="${lx + 30}" y="${ly}">${esc(s.name)}${chart.rightLabel ? ` (${s.axis ?? "left"} axis)` : ""}</text>`);
   });
   parts.push("</svg>");
