@@ -29,6 +29,17 @@ export {
   type AdagradState, type AdagradHyperparameters,
 } from "./adagrad";
 export {
+  Rprop, RPROP_DEFAULTS, RPROP_CHECKS, rpropUpdate, type RpropOptions, type RpropGroupOptions, type RpropState,
+  type RpropHyperparameters,
+} from "./rprop";
+export {
+  ASGD, ASGD_DEFAULTS, ASGD_CHECKS, asgdUpdate, type ASGDOptions, type ASGDGroupOptions, type ASGDState,
+  type ASGDHyperparameters,
+} from "./asgd";
+export {
+  LBFGS, LBFGS_DEFAULTS, LBFGS_CHECKS, type LBFGSOptions, type LBFGSGroupOptions, type LBFGSState,
+} from "./lbfgs";
+export {
   stateDictToJSON, stateDictFromJSON, moduleStateDictFromJSON, type StateDictJSON, type ModuleStateDict,
   type ModuleStateDictJSON, type TensorJSON, type JSONValue, type SpecialNumber,
 } from "./serialize";

@@ -136,7 +136,7 @@ export abstract class Optimizer<O extends object> {
     const [fn] = args;
     const loss = noGrad(() => {
       const value = fn === undefined ? undefined : enableGrad(fn);
-      this.update();
+      this.update(fn, value);
       return value;
     });
     for (const hook of [...this.stepPostHooks.list(), ...globalStepPost.list()]) {
@@ -145,8 +145,11 @@ export abstract class Optimizer<O extends object> {
     return loss as L | undefined;
   }
 
-  /** The update itself, for every group; runs under no-grad, after the closure. */
-  protected abstract update(): void;
+  /**
+   * The update itself, for every group; runs under no-grad, after the closure. It gets the
+   * closure and what it returned, for optimizers that evaluate it again (LBFGS).
+   */
+  protected abstract update(closure?: () => unknown, loss?: unknown): void;
 
   registerStepPreHook(hook: StepPreHook<this>): RemovableHandle {
     return this.stepPreHooks.add(hook);
@@ -194,7 +197,7 @@ export abstract class Optimizer<O extends object> {
   loadStateDict(stateDict: OptimizerStateDict): void {
     let sd: OptimizerStateDict = { ...stateDict };
     for (const hook of this.loadPreHooks.list()) sd = hook(this, sd) ?? sd;
-    const plan = planLoad(sd, this.paramGroups);
+    const plan = planLoad(sd, this.paramGroups, (key) => this.stateShapedLikeParam(key));
     const fallback = this.loadDefaults();
     for (const group of plan.groups) {
       for (const [key, value] of Object.entries(fallback)) if (!Object.hasOwn(group, key)) group[key] = value;
@@ -217,6 +220,14 @@ export abstract class Optimizer<O extends object> {
     for (const [param, entry] of plan.state) this.state.set(param, entry);
     this.paramGroups.splice(0, this.paramGroups.length, ...(plan.groups as ParamGroup<O>[]));
     for (const hook of this.loadPostHooks.list()) hook(this);
+  }
+
+  /**
+   * Whether the state tensor `key` has its parameter's shape (checked by `loadStateDict`).
+   * The base says yes for every key but `step`; LBFGS keeps flat vectors of all parameters.
+   */
+  protected stateShapedLikeParam(_key: string): boolean {
+    return true;
   }
 
   /**

@@ -130,9 +130,14 @@ function castState(param: Tensor, value: unknown, key?: string): unknown {
  * Parameters are matched by position, as torch does; hyperparameters come from `sd`.
  * Beyond torch's checks (group count, group sizes) this rejects state for an id that no
  * group lists and a state tensor whose shape differs from its parameter's (except `step`),
- * which torch only discovers at the next step.
+ * which torch only discovers at the next step (for the keys `shapedLikeParam` names: not
+ * LBFGS's flat vectors).
  */
-export function planLoad(sd: unknown, groups: readonly { params: readonly Tensor[] }[]): LoadPlan {
+export function planLoad(
+  sd: unknown,
+  groups: readonly { params: readonly Tensor[] }[],
+  shapedLikeParam: (key: string) => boolean = () => true,
+): LoadPlan {
   checkShapeOfStateDict(sd);
   if (sd.paramGroups.length !== groups.length) {
     throw new OptimizerError("loaded state dict has a different number of parameter groups");
@@ -156,7 +161,7 @@ export function planLoad(sd: unknown, groups: readonly { params: readonly Tensor
     for (const [name, value] of Object.entries(entry)) {
       if (!(value instanceof Tensor)) continue;
       checkTensor(value, `loaded state dict: the state tensor '${name}' of parameter ${key}`);
-      if (name === "step") continue;
+      if (name === "step" || !shapedLikeParam(name)) continue;
       if (value.shape.length !== param.shape.length || value.shape.some((d, i) => d !== param.shape[i])) {
         throw new OptimizerError(
           `loaded state dict has a state tensor '${name}' of shape ${fmtShape(value.shape)} for parameter ${key}, ` +
