@@ -34,7 +34,7 @@ export const OPTIMIZERS = {
   rmsprop: {
     label: "RMSprop",
     digitsLr: 1e-3,
-    rosenbrockLr: 1e-3,
+    rosenbrockLr: 3e-3,
     create: (params, lr) => new RMSprop(params, { lr }),
   },
   sgd: {
@@ -58,7 +58,7 @@ export const OPTIMIZERS = {
   adagrad: {
     label: "Adagrad",
     digitsLr: 5e-2,
-    rosenbrockLr: 1e-1,
+    rosenbrockLr: 5e-1,
     create: (params, lr) => new Adagrad(params, { lr }),
   },
 } satisfies Record<string, OptimizerEntry>;

@@ -1,8 +1,10 @@
 /**
  * A small SVG writer for the examples' plots: line charts with up to two y axes, and
- * a heat map with contour-like bands and paths on top (for Rosenbrock). Hand-written
+ * a heat map with contour lines and paths on top (for Rosenbrock). Hand-written
  * so the examples need no drawing dependency; the output opens in any browser.
  */
+
+import { contourSegments, type Segment } from "./contours";
 
 export interface Series {
   name: string;
@@ -175,6 +177,8 @@ export interface ContourChart {
   paths: readonly Series[];
   /** Marked points, e.g. the minimum. */
   marks?: readonly { x: number; y: number; label: string }[];
+  /** Values of f to draw contour lines at, each labelled (e.g. log-spaced for a steep valley). */
+  levels?: readonly number[];
 }
 
 const PATH_STYLES = [
@@ -184,8 +188,8 @@ const PATH_STYLES = [
 ];
 
 /**
- * The function as a heat map of log(1 + f) in bands (so contours show as band edges),
- * with optimizer trajectories drawn over it and a legend.
+ * The function as a heat map of log(1 + f) in bands, contour lines at `levels` (labelled),
+ * and optimizer trajectories drawn over it with a legend.
  */
 export function contourSvg(chart: ContourChart): string {
   const plotW = W - M.left - M.right;
@@ -207,10 +211,13 @@ export function contourSvg(chart: ContourChart): string {
   const bands = 12;
   const cw = plotW / cells;
   const ch = plotH / cells;
+  // The legend has a column of its own right of the plot, so no path is hidden under it.
+  const legendW = 250;
+  const width = W + legendW;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${H}" fill="white"/>`,
+    `<text x="${width / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
   ];
   values.forEach((v, k) => {
     const band = Math.min(bands - 1, Math.floor(((v - v0) / (v1 - v0)) * bands));
@@ -221,6 +228,24 @@ export function contourSvg(chart: ContourChart): string {
       `<rect x="${(M.left + i * cw).toFixed(2)}" y="${(M.top + plotH - (j + 1) * ch).toFixed(2)}" width="${(cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="rgb(${shade},${shade},255)"/>`,
     );
   });
+  const midX = (x0 + x1) / 2;
+  for (const { level, segments } of contourSegments(chart.f, chart.xRange, chart.yRange, chart.levels ?? [], 200)) {
+    const d = segments
+      .map(([ax, ay, bx, by]) => `M${sx(ax).toFixed(1)} ${sy(ay).toFixed(1)}L${sx(bx).toFixed(1)} ${sy(by).toFixed(1)}`)
+      .join("");
+    parts.push(`<path d="${d}" fill="none" stroke="#335" stroke-width="0.8" opacity="0.6"/>`);
+    // Label each line once, where it crosses the middle of the x range highest (labels of
+    // nested lines then stack apart instead of crowding one edge).
+    const crossing = segments
+      .filter(([ax, , bx]) => (ax - midX) * (bx - midX) <= 0)
+      .reduce<Segment | null>((best, s) => (best === null || s[1] > best[1] ? s : best), null);
+    if (crossing !== null) {
+      const y = sy((crossing[1] + crossing[3]) / 2);
+      parts.push(
+        `<text x="${(sx(midX) + 3).toFixed(1)}" y="${(y - 3).toFixed(1)}" font-size="10" fill="#224">${fmt(level)}</text>`,
+      );
+    }
+  }
   for (const t of ticks(x0, x1, 6)) parts.push(`<text x="${sx(t)}" y="${M.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
   for (const t of ticks(y0, y1, 6)) parts.push(`<text x="${M.left - 8}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
@@ -235,12 +260,12 @@ export function contourSvg(chart: ContourChart): string {
     parts.push(
       `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="${style.width}" stroke-dasharray="${style.dash}" opacity="${style.opacity}"/>`,
     );
-    const ly = M.top + 16 + i * 18;
-    parts.push(`<rect x="${M.left + 8}" y="${ly - 12}" width="300" height="17" fill="white" opacity="0.85"/>`);
+    const lx = M.left + plotW + 16;
+    const ly = M.top + 12 + i * 20;
     parts.push(
-      `<line x1="${M.left + 12}" y1="${ly - 4}" x2="${M.left + 36}" y2="${ly - 4}" stroke="${s.color}" stroke-width="${Math.min(style.width, 4)}" stroke-dasharray="${style.dash}"/>`,
+      `<line x1="${lx + 4}" y1="${ly - 4}" x2="${lx + 28}" y2="${ly - 4}" stroke="${s.color}" stroke-width="${Math.min(style.width, 4)}" stroke-dasharray="${style.dash}"/>`,
     );
-    parts.push(`<text x="${M.left + 42}" y="${ly}">${esc(s.name)}</text>`);
+    parts.push(`<text x="${lx + 34}" y="${ly}">${esc(s.name)}</text>`);
   });
   for (const m of chart.marks ?? []) {
     parts.push(`<circle cx="${sx(m.x)}" cy="${sy(m.y)}" r="5" fill="red"/>`);
