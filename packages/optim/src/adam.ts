@@ -1,5 +1,6 @@
 import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
 import { fma32 } from "./fma";
+import { adamF32 } from "./kernels/adam";
 import { Optimizer } from "./optimizer";
 import {
   describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type ParamGroup, type Params,
@@ -122,7 +123,8 @@ export const ADAM_CHECKS: OptimizerChecks<AdamGroupOptions> = Object.freeze({
  * computed in double, as torch computes them in Python, then rounded once to the
  * parameter's precision. Float32 is bit-identical to PyTorch's CPU kernels (the same
  * operations in the same order, their fused multiply-adds emulated exactly); float64
- * follows the same order in double. Each update is one pass over the typed arrays.
+ * follows the same order in double. Each update is one pass over the typed arrays: in
+ * float32 without amsgrad, a WebAssembly SIMD kernel (kernels/adam.wat) with the same bits.
  *
  * Differences from other libraries (minigrad does what torch does): eps is added after
  * the square root and after the bias correction of v (`√v / √(1 − β₂ᵗ) + ε`; Keras and
@@ -309,27 +311,6 @@ function rowF64(
   }
 }
 
-/**
- * Adam's float32 update with the default options (no maximize, weight decay or amsgrad)
- * over unit-stride runs: rowF32 without the option branches, the reference of a future
- * fused kernel. Scalars as `Constants` (float32 values).
- */
-export function adamPlainRowF32(
-  P: FloatArray, pi: number, G: FloatArray, gi: number, M: FloatArray, mi: number, V: FloatArray, vi: number, n: number,
-  B1: number, W1: number, B2: number, W2: number, BC2: number, EPS: number, NSS: number,
-): void {
-  const fr = Math.fround;
-  for (let i = 0; i < n; i++) {
-    const g = G[gi + i];
-    const m = fma32(g, W1, fr(M[mi + i] * B1));
-    M[mi + i] = m;
-    const v = fma32(fr(W2 * g), g, fr(V[vi + i] * B2));
-    V[vi + i] = v;
-    const d = fr(fr(fr(Math.sqrt(v)) / BC2) + EPS);
-    P[pi + i] = fr(P[pi + i] + fr(fr(NSS * m) / d));
-  }
-}
-
 /** Shared by `adamUpdate` and `adamwUpdate`: `decoupled` decays θ (AdamW) instead of adding λθ to g. */
 export function adamFamilyUpdate(
   name: string, param: Tensor, grad: Tensor, buffers: AdamBuffers, hp: AdamHyperparameters, step: number,
@@ -343,15 +324,27 @@ export function adamFamilyUpdate(
   const [P, G, M, V, X] = storages(views);
   const f32 = param.dtype === "float32";
   const c = constants(hp, step, decoupled, f32 ? Math.fround : (y) => y);
-  const plain = f32 && !c.maximize && !c.decay && !c.decoupled && !c.amsgrad;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    if (plain && inc[0] === 1 && inc[1] === 1 && inc[2] === 1 && inc[3] === 1) {
-      adamPlainRowF32(P, off[0], G, off[1], M, off[2], V, off[3], n, c.B1, c.W1, c.B2, c.W2, c.BC2, c.EPS, c.NSS);
-    } else {
-      (f32 ? rowF32 : rowF64)(P, G, M, V, X, off, inc, n, c);
-    }
-  });
+  // Float32 without amsgrad: the fused kernel (kernels/adam.ts), over unit-stride runs.
+  const fused = f32 && !c.amsgrad;
+  const scalars = fused ? kernelScalars(c) : [];
+  if (fused && param.isContiguous && grad.isContiguous && m.isContiguous && v.isContiguous) {
+    // Contiguous tensors (the usual case): one run, no odometer.
+    adamF32.run([P, G, M, V], [param.offset, grad.offset, m.offset, v.offset], param.numel, scalars);
+  } else {
+    forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
+      if (fused && inc[0] === 1 && inc[1] === 1 && inc[2] === 1 && inc[3] === 1) {
+        adamF32.run([P, G, M, V], [off[0], off[1], off[2], off[3]], n, scalars);
+      } else {
+        (f32 ? rowF32 : rowF64)(P, G, M, V, X, off, inc, n, c);
+      }
+    });
+  }
   for (const t of new Set([param, m, v, x])) bumpVersion(t);
+}
+
+/** The scalars of kernels/adam.ts's `adamF32`, in its order (flags as 1 or 0). */
+function kernelScalars(c: Constants): number[] {
+  return [c.B1, c.W1, c.B2, c.W2, c.BC2, c.EPS, c.NSS, c.WD, c.DECAY, +c.maximize, +c.decay, +c.decoupled];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
 import { OptimizerError } from "./errors";
 import { fma32 } from "./fma";
+import { sgdF32, sgdMomentumF32 } from "./kernels/sgd";
 import { Optimizer } from "./optimizer";
 import {
   checkGroupParams, checkOptions, optionChecks, type OptimizerChecks, type OptionCheck, type ParamGroupInput,
@@ -110,7 +111,8 @@ function sgdDefaults(options: SGDOptions): SGDGroupOptions {
  *
  * Float32 is bit-identical to PyTorch's CPU kernels (the same operations in the same
  * order, their fused multiply-adds emulated exactly); float64 follows the same order in
- * double precision. Each update is a single pass over the typed arrays, under no-grad.
+ * double precision. Each update is a single pass over the typed arrays, under no-grad (in
+ * float32, a WebAssembly SIMD kernel, kernels/sgd.wat, with the same bits).
  *
  * Differences from other libraries (minigrad does what torch does): lr multiplies the
  * buffer when it is applied (`b ← μb + g; θ ← θ − γb`), where Sutskever et al., Keras and
@@ -249,15 +251,6 @@ function rowF64(P: FloatArray, G: FloatArray, B: FloatArray, off: Int32Array, in
 }
 
 /**
- * The float32 update with the default options (no momentum, weight decay or maximize)
- * over unit-stride runs: `p = fma(g, NLR, p)`, torch's `param.add_(grad, alpha=-lr)`.
- * The reference of a future fused kernel.
- */
-export function sgdPlainRowF32(P: FloatArray, pi: number, G: FloatArray, gi: number, n: number, NLR: number): void {
-  for (let i = 0; i < n; i++) P[pi + i] = fma32(G[gi + i], NLR, P[pi + i]);
-}
-
-/**
  * One SGD update of one parameter, in place, exactly as torch's for-loop implementation
  * (1.13): see `SGD`. Reads `grad` (never modifies it) and updates `param` and the momentum
  * buffer in one pass over their typed arrays (any strides). With momentum and
@@ -281,11 +274,22 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buffers: SGDState, hp: SG
   const [P, G, B] = storages(views);
   const f32 = param.dtype === "float32";
   const c = constants(hp, first, f32 ? Math.fround : (x) => x);
-  const plain = f32 && !c.maximize && !c.decay && !c.heavyBall;
-  forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
-    if (plain && inc[0] === 1 && inc[1] === 1) sgdPlainRowF32(P, off[0], G, off[1], n, c.NLR);
-    else (f32 ? rowF32 : rowF64)(P, G, B, off, inc, n, c);
-  });
+  // Float32: the fused kernels (kernels/sgd.ts), over unit-stride runs.
+  const kernel = c.heavyBall ? sgdMomentumF32 : sgdF32;
+  const scalars = f32 ? [c.NLR, c.WD, c.MU, c.DAMP, +c.maximize, +c.decay, +c.nesterov, +c.first] : [];
+  const arrays = c.heavyBall ? [P, G, B] : [P, G];
+  if (f32 && param.isContiguous && grad.isContiguous && buf.isContiguous) {
+    // Contiguous tensors (the usual case): one run, no odometer.
+    kernel.run(arrays, c.heavyBall ? [param.offset, grad.offset, buf.offset] : [param.offset, grad.offset], param.numel, scalars);
+  } else {
+    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
+      if (f32 && inc[0] === 1 && inc[1] === 1 && (!c.heavyBall || inc[2] === 1)) {
+        kernel.run(arrays, c.heavyBall ? [off[0], off[1], off[2]] : [off[0], off[1]], n, scalars);
+      } else {
+        (f32 ? rowF32 : rowF64)(P, G, B, off, inc, n, c);
+      }
+    });
+  }
   bumpVersion(param);
   if (buf !== param) bumpVersion(buf);
 }
