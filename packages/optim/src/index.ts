@@ -29,6 +29,22 @@ export {
   type AdagradState, type AdagradHyperparameters,
 } from "./adagrad";
 export {
+  Adamax, ADAMAX_DEFAULTS, ADAMAX_CHECKS, adamaxUpdate, type AdamaxOptions, type AdamaxGroupOptions, type AdamaxState,
+  type AdamaxBuffers, type AdamaxHyperparameters,
+} from "./adamax";
+export {
+  NAdam, NADAM_DEFAULTS, NADAM_CHECKS, nadamUpdate, type NAdamOptions, type NAdamGroupOptions, type NAdamState,
+  type NAdamBuffers, type NAdamHyperparameters, type MuProductDtype,
+} from "./nadam";
+export {
+  RAdam, RADAM_DEFAULTS, RADAM_CHECKS, radamUpdate, type RAdamOptions, type RAdamGroupOptions, type RAdamState,
+  type RAdamBuffers, type RAdamHyperparameters,
+} from "./radam";
+export {
+  Adadelta, ADADELTA_DEFAULTS, ADADELTA_CHECKS, adadeltaUpdate, type AdadeltaOptions, type AdadeltaGroupOptions,
+  type AdadeltaState, type AdadeltaBuffers, type AdadeltaHyperparameters,
+} from "./adadelta";
+export {
   Rprop, RPROP_DEFAULTS, RPROP_CHECKS, rpropUpdate, type RpropOptions, type RpropGroupOptions, type RpropState,
   type RpropHyperparameters,
 } from "./rprop";
