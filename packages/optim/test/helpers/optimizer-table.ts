@@ -3,6 +3,9 @@ import {
   Adagrad, Adam, AdamW, RMSprop, SGD, type AdagradOptions, type AdamOptions, type AdamWOptions, type Optimizer,
   type RMSpropOptions, type SGDOptions,
 } from "@minigrad/optim";
+import {
+  Adadelta, Adamax, NAdam, RAdam, type AdadeltaOptions, type AdamaxOptions, type NAdamOptions, type RAdamOptions,
+} from "@minigrad/optim";
 import { TORCH_RMSPROP_CONFIGS } from "./models";
 
 /**
@@ -189,5 +192,80 @@ export const OPTIMIZERS: OptimizerEntry[] = [
     ],
     hasStep: true,
     newerFlags: ["foreach", "maximize", "differentiable"],
+  },
+  {
+    name: "Adamax",
+    make: maker<AdamaxOptions>(Adamax),
+    baseOptions: {},
+    defaults: [["lr", 2e-3], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weightDecay", 0], ["foreach", null], ["maximize", false]],
+    // torch's optim_inputs_func_adamax (CPU)
+    configs: [{}, { lr: 0.1 }, { weightDecay: 0.1 }, { weightDecay: 0.1, maximize: true }],
+    stateKeys: () => ["step", "expAvg", "expInf"],
+    badOptions: [
+      ...adamBadOptions("Adamax"),
+      [{ lr: 1e-2, betas: [0, 1] }, "Invalid beta parameter at index 1: 1"],
+    ],
+    hasStep: true,
+    newerFlags: ["foreach", "maximize"],
+  },
+  {
+    name: "NAdam",
+    make: maker<NAdamOptions>(NAdam),
+    baseOptions: {},
+    defaults: [
+      ["lr", 2e-3], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weightDecay", 0], ["momentumDecay", 4e-3], ["foreach", null],
+    ],
+    // torch's optim_inputs_func_nadam (CPU), without decoupled_weight_decay (2.1)
+    configs: [{}, { lr: 1e-3 }, { momentumDecay: 6e-3 }, { weightDecay: 0.1, momentumDecay: 6e-3 }],
+    stateKeys: () => ["step", "muProduct", "expAvg", "expAvgSq"],
+    badOptions: [
+      ...adamBadOptions("NAdam"),
+      [{ lr: 1e-2, momentumDecay: -0.2 }, "Invalid momentum_decay value: -0.2"],
+      // torch's order: ..., weight_decay, then momentum_decay
+      [{ weightDecay: -1, momentumDecay: -1 }, "Invalid weight_decay value: -1"],
+      [{ maximize: true }, "NAdam got an unexpected option 'maximize'"], // 1.13's NAdam has none
+    ],
+    hasStep: true,
+    newerFlags: ["foreach"],
+  },
+  {
+    name: "RAdam",
+    make: maker<RAdamOptions>(RAdam),
+    baseOptions: {},
+    defaults: [["lr", 1e-3], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weightDecay", 0], ["foreach", null]],
+    // torch's optim_inputs_func_radam (CPU), without decoupled_weight_decay (2.1)
+    configs: [{}, { lr: 2e-3 }, { eps: 1e-6 }, { weightDecay: 0.1 }],
+    stateKeys: () => ["step", "expAvg", "expAvgSq"],
+    badOptions: [
+      ...adamBadOptions("RAdam"),
+      [{ lr: 1e-2, weightDecay: -1 }, "Invalid weight_decay value: -1"],
+      [{ maximize: true }, "RAdam got an unexpected option 'maximize'"], // 1.13's RAdam has none
+    ],
+    hasStep: true,
+    newerFlags: ["foreach"],
+  },
+  {
+    name: "Adadelta",
+    make: maker<AdadeltaOptions>(Adadelta),
+    baseOptions: {},
+    defaults: [["lr", 1.0], ["rho", 0.9], ["eps", 1e-6], ["weightDecay", 0], ["maximize", false], ["foreach", null]],
+    // torch's optim_inputs_func_adadelta (CPU)
+    configs: [{}, { lr: 0.01 }, { weightDecay: 0.1 }, { weightDecay: 0.1, maximize: true }, { rho: 0.95, weightDecay: 0.9 }],
+    stateKeys: () => ["step", "squareAvg", "accDelta"],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ lr: 1e-2, rho: 1.1 }, "Invalid rho value: 1.1"],
+      [{ rho: -0.1 }, "Invalid rho value: -0.1"],
+      [{ rho: NaN }, "Invalid rho value: NaN"],
+      [{ eps: -1 }, "Invalid epsilon value: -1"],
+      [{ weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+      // torch's order: lr, rho, eps, weight_decay
+      [{ lr: -1, rho: 2 }, "Invalid learning rate: -1"],
+      [{ rho: 2, eps: -1 }, "Invalid rho value: 2"],
+      [{ eps: -1, weightDecay: -1 }, "Invalid epsilon value: -1"],
+      [{ weight_decay: 0.1 }, "Adadelta got an unexpected option 'weight_decay'"],
+    ],
+    hasStep: true,
+    newerFlags: ["foreach", "maximize"],
   },
 ];
