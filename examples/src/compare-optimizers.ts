@@ -9,7 +9,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseFlags } from "./lib/cli";
-import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULER_NAMES, isOptimizerName, type SchedulerName } from "./lib/optimizers";
+import {
+  MINIBATCH_NAMES, OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULER_NAMES, isOptimizerName, minibatchRefusals, type SchedulerName,
+} from "./lib/optimizers";
 import { PALETTE, lineChartSvg, type Series } from "./lib/plot";
 import { writePng } from "./lib/png";
 import { trainDigits } from "./lib/train-digits";
@@ -21,7 +23,13 @@ const parsed = parseFlags(
   {
     help: { lr: "one learning rate for every optimizer (default: each optimizer's own)" },
     choices: {
-      optimizers: { help: "comma-separated optimizers", values: OPTIMIZER_NAMES, default: OPTIMIZER_NAMES.join(","), list: true },
+      optimizers: {
+        help: "comma-separated optimizers (default: all but the full-batch rprop)",
+        values: OPTIMIZER_NAMES,
+        default: MINIBATCH_NAMES.join(","),
+        list: true,
+        refused: minibatchRefusals(),
+      },
       scheduler: { help: "the learning-rate schedule of every run", values: SCHEDULER_NAMES, default: "none" },
     },
   },

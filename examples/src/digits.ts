@@ -12,7 +12,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseFlags } from "./lib/cli";
-import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULER_NAMES, isOptimizerName, type SchedulerName } from "./lib/optimizers";
+import {
+  OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULER_NAMES, isOptimizerName, minibatchRefusals, type SchedulerName,
+} from "./lib/optimizers";
 import { lineChartSvg } from "./lib/plot";
 import { writePng } from "./lib/png";
 import { EpochProgress } from "./lib/progress";
@@ -29,7 +31,7 @@ const parsed = parseFlags(
   {
     help: { lr: `learning rate (default: the optimizer's, ${digitsLrs()})` },
     choices: {
-      optimizer: { help: "the optimizer", values: OPTIMIZER_NAMES, default: "rmsprop", refused: refusedOptimizers() },
+      optimizer: { help: "the optimizer", values: OPTIMIZER_NAMES, default: "rmsprop", refused: minibatchRefusals() },
       scheduler: { help: "the learning-rate schedule", values: SCHEDULER_NAMES, default: "none" },
     },
   },
@@ -44,11 +46,6 @@ const reference = optimizerName === "rmsprop" && schedulerName === "none" && fla
 /** "rmsprop 0.001, sgd 0.05, ..." for --help. */
 function digitsLrs(): string {
   return OPTIMIZER_NAMES.map((name) => `${name} ${OPTIMIZERS[name].digitsLr}`).join(", ");
-}
-
-/** Optimizers that this minibatch loop cannot run, with the reason. */
-function refusedOptimizers(): Record<string, string> {
-  return {};
 }
 
 let progress: EpochProgress | null = null;

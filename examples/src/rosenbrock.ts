@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tensor, type Tensor } from "@minigrad/tensor";
 import { parseFlags } from "./lib/cli";
-import { OPTIMIZERS, OPTIMIZER_NAMES, isOptimizerName } from "./lib/optimizers";
+import { PATH_OPTIMIZERS, PATH_OPTIMIZER_NAMES, isPathOptimizerName } from "./lib/optimizers";
 import { PALETTE, contourSvg } from "./lib/plot";
 import { writePng } from "./lib/png";
 
@@ -23,17 +23,19 @@ const parsed = parseFlags(
   {
     help: {
       epochs: "optimizer steps (default 2000)",
-      lr: `one learning rate for every optimizer (default: each one's own, ${OPTIMIZER_NAMES.map((n) => `${n} ${OPTIMIZERS[n].rosenbrockLr}`).join(", ")})`,
+      lr: `one learning rate for every optimizer (default: each one's own, ${PATH_OPTIMIZER_NAMES.map((n) => `${n} ${PATH_OPTIMIZERS[n].rosenbrockLr}`).join(", ")})`,
       batchSize: "unused: there is no data set (default 1)",
       seed: "unused: the start is fixed (default 0)",
     },
     choices: {
-      optimizers: { help: "comma-separated optimizers", values: OPTIMIZER_NAMES, default: OPTIMIZER_NAMES.join(","), list: true },
+      optimizers: {
+        help: "comma-separated optimizers", values: PATH_OPTIMIZER_NAMES, default: PATH_OPTIMIZER_NAMES.join(","), list: true,
+      },
     },
   },
 );
 const { flags, given } = parsed;
-const names = parsed.choices.optimizers.split(",").filter(isOptimizerName);
+const names = parsed.choices.optimizers.split(",").filter(isPathOptimizerName);
 const steps = flags.epochs; // one optimizer step per "epoch": there is no data set here
 const start = [-1.5, 2];
 
@@ -46,30 +48,43 @@ function rosenbrock(p: Tensor): Tensor {
 const f = (x: number, y: number) => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
 
 const runs = names.map((name, i) => {
-  const entry = OPTIMIZERS[name];
+  const entry = PATH_OPTIMIZERS[name];
   const lr = given.has("lr") ? flags.lr : entry.rosenbrockLr;
   const p = tensor(start, { dtype: "float64", requiresGrad: true });
   const optimizer = entry.create([p], lr);
   const points: [number, number][] = [[start[0], start[1]]];
-  for (let k = 1; k <= steps; k++) {
+  // The closure form every optimizer takes: LBFGS calls it several times per step (its line
+  // search), the others once.
+  let evaluations = 0;
+  const closure = () => {
+    evaluations++;
     optimizer.zeroGrad();
-    rosenbrock(p).backward();
-    optimizer.step();
+    const loss = rosenbrock(p);
+    loss.backward();
+    return loss;
+  };
+  // The first step at which the path came within 0.01 of the minimum, and the evaluations of
+  // f it took (-1: it did not).
+  let reached = -1;
+  let evaluationsThen = -1;
+  for (let k = 1; k <= steps; k++) {
+    optimizer.step(closure);
     const [x, y] = p.toArray() as number[];
     points.push([x, y]);
+    if (reached < 0 && Math.hypot(x - 1, y - 1) < 0.01) [reached, evaluationsThen] = [k, evaluations];
   }
-  // The first step at which the path came within 0.01 of the minimum, if it did.
-  const reached = points.findIndex(([x, y]) => Math.hypot(x - 1, y - 1) < 0.01);
-  return { name: `${entry.label}, lr ${lr}`, points, color: PALETTE[i % PALETTE.length], lr, label: entry.label, reached };
+  return {
+    name: `${entry.label}, lr ${lr}`, points, color: PALETTE[i % PALETTE.length], lr, label: entry.label, reached, evaluationsThen,
+  };
 });
 
 console.log(`rosenbrock: ${steps} steps from (${start.join(", ")}); the minimum is f(1, 1) = 0`);
-const header = ["optimizer", "lr", "x", "y", "f(x, y)", "distance to (1, 1)", "within 0.01 at step"];
+const header = ["optimizer", "lr", "x", "y", "f(x, y)", "distance to (1, 1)", "within 0.01 at step", "evaluations of f by then"];
 const cells = runs.map((r) => {
   const [x, y] = r.points[r.points.length - 1];
   return [
     r.label, String(r.lr), x.toFixed(4), y.toFixed(4), f(x, y).toExponential(3), Math.hypot(x - 1, y - 1).toFixed(4),
-    r.reached < 0 ? "-" : String(r.reached),
+    r.reached < 0 ? "-" : String(r.reached), r.reached < 0 ? "-" : String(r.evaluationsThen),
   ];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));

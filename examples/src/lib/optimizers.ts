@@ -2,9 +2,9 @@
  * The optimizers and learning-rate schedules the examples can run, by command-line name.
  * Each entry builds the optimizer with a learning rate that suits the digits MLP (batch 32,
  * tens of epochs) and one that suits the Rosenbrock function (thousands of full steps);
- * `--lr` replaces either.
+ * `--lr` replaces either. LBFGS, which needs a closure, is kept apart: only Rosenbrock runs it.
  */
-import { Adagrad, Adam, AdamW, RMSprop, SGD, lrScheduler } from "@minigrad/optim";
+import { ASGD, Adagrad, Adam, AdamW, LBFGS, RMSprop, Rprop, SGD, lrScheduler } from "@minigrad/optim";
 import type { Tensor } from "@minigrad/tensor";
 
 /**
@@ -16,14 +16,24 @@ export interface AnyOptimizer extends lrScheduler.SchedulerOptimizer {
   step(closure?: () => Tensor): unknown;
 }
 
-export interface OptimizerEntry {
+/** An optimizer the Rosenbrock example can run (every one, LBFGS too). */
+export interface PathOptimizerEntry {
   /** How titles and tables name it, with the options other than lr. */
   label: string;
-  /** The learning rate for the digits MLP. */
-  digitsLr: number;
   /** The learning rate for the Rosenbrock function from (-1.5, 2). */
   rosenbrockLr: number;
   create: (params: Iterable<Tensor>, lr: number) => AnyOptimizer;
+}
+
+/** An optimizer the minibatch loops (digits, compare) can run. */
+export interface OptimizerEntry extends PathOptimizerEntry {
+  /** The learning rate for the digits MLP. */
+  digitsLr: number;
+  /**
+   * A full-batch method (Rprop: its sign-based steps fight the noise of minibatch
+   * gradients). `digits --optimizer` runs it; `compare` leaves it out unless named.
+   */
+  fullBatch?: true;
 }
 
 /**
@@ -61,13 +71,66 @@ export const OPTIMIZERS = {
     rosenbrockLr: 5e-1,
     create: (params, lr) => new Adagrad(params, { lr }),
   },
+  rprop: {
+    label: "Rprop",
+    digitsLr: 1e-2,
+    fullBatch: true,
+    rosenbrockLr: 1e-2,
+    create: (params, lr) => new Rprop(params, { lr }),
+  },
+  asgd: {
+    label: "ASGD",
+    digitsLr: 1e-1,
+    rosenbrockLr: 1e-3,
+    create: (params, lr) => new ASGD(params, { lr }),
+  },
 } satisfies Record<string, OptimizerEntry>;
 
 export type OptimizerName = keyof typeof OPTIMIZERS;
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
+/** The optimizers `compare` runs by default: all but the full-batch ones. */
+export const MINIBATCH_NAMES = OPTIMIZER_NAMES.filter((name) => !(OPTIMIZERS[name] as OptimizerEntry).fullBatch);
 
 export function isOptimizerName(name: string): name is OptimizerName {
   return Object.hasOwn(OPTIMIZERS, name);
+}
+
+/**
+ * Optimizers whose step needs a closure that re-evaluates the loss, several times per step:
+ * the Rosenbrock example runs them; the minibatch loops refuse them with `minibatchRefusal`.
+ */
+export const CLOSURE_OPTIMIZERS = {
+  lbfgs: {
+    label: "LBFGS strong Wolfe",
+    rosenbrockLr: 1,
+    // One quasi-Newton iteration (and its line search) per step, so the path shows each one;
+    // the history carries over between steps, as in torch.
+    create: (params, lr) => new LBFGS(params, { lr, maxIter: 1, maxEval: 25, lineSearchFn: "strong_wolfe" }),
+  },
+} satisfies Record<string, PathOptimizerEntry>;
+
+export type ClosureOptimizerName = keyof typeof CLOSURE_OPTIMIZERS;
+export const CLOSURE_OPTIMIZER_NAMES = Object.keys(CLOSURE_OPTIMIZERS) as ClosureOptimizerName[];
+
+/** Every optimizer the Rosenbrock example can run, by name. */
+export const PATH_OPTIMIZERS: Readonly<Record<OptimizerName | ClosureOptimizerName, PathOptimizerEntry>> = {
+  ...OPTIMIZERS, ...CLOSURE_OPTIMIZERS,
+};
+export const PATH_OPTIMIZER_NAMES = [...OPTIMIZER_NAMES, ...CLOSURE_OPTIMIZER_NAMES];
+
+export function isPathOptimizerName(name: string): name is OptimizerName | ClosureOptimizerName {
+  return Object.hasOwn(PATH_OPTIMIZERS, name);
+}
+
+/** Why `digits` and `compare` refuse each closure optimizer (for their flag parser). */
+export function minibatchRefusals(): Record<string, string> {
+  return Object.fromEntries(
+    CLOSURE_OPTIMIZER_NAMES.map((name) => [
+      name,
+      `${CLOSURE_OPTIMIZERS[name].label.split(" ")[0]} re-evaluates the loss several times per step through a closure ` +
+        "over the full batch, which this minibatch loop does not have (the rosenbrock example runs it)",
+    ]),
+  );
 }
 
 /** Builds `name` over `params` with `lr`, or the digits default. */

@@ -260,6 +260,12 @@ export function contourSvg(chart: ContourChart): string {
     parts.push(
       `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="${style.width}" stroke-dasharray="${style.dash}" opacity="${style.opacity}"/>`,
     );
+    // Paths along one valley overlap: a dot marks where each ended.
+    const end = pts[pts.length - 1];
+    if (end !== undefined) {
+      const [ex, ey] = end.split(",");
+      parts.push(`<circle cx="${ex}" cy="${ey}" r="4.5" fill="${s.color}" stroke="white" stroke-width="1.2"/>`);
+    }
     const lx = M.left + plotW + 16;
     const ly = M.top + 12 + i * 20;
     parts.push(
