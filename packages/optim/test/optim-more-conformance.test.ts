@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ASGD, LBFGS, Rprop } from "@minigrad/optim";
+import {
+  loadMoreFixture, runCoreKind, runLBFGSCase, type AnyOptimizer, type LBFGSCase, type Make, type Tolerance,
+} from "./helpers/more-fixtures";
+
+// fixtures/optim-more.json: traces recorded from torch.optim's Rprop, ASGD and LBFGS
+// (PyTorch 1.13, CPU) by fixtures/gen_optim_more.py.
+// Rprop and ASGD: float32 bit for bit; float64 (the same operations in double, without
+// torch's FMAs) to 1e-12 relative. LBFGS: see LBFGS_ROSENBROCK.
+
+const MAKE: Record<string, Make> = {
+  Rprop: (p, o) => new Rprop(p as never, o) as unknown as AnyOptimizer,
+  ASGD: (p, o) => new ASGD(p as never, o) as unknown as AnyOptimizer,
+  LBFGS: (p, o) => new LBFGS(p as never, o) as unknown as AnyOptimizer,
+};
+
+const EXACT: Tolerance = { f32: "bits", f64: 1e-12 };
+// LBFGS on Rosenbrock in float32: bit for bit, state and closure calls included (every
+// operation of torch's LBFGS, its line search and the loss is emulated). Elsewhere the loss
+// and the parameters of every step to 1e-4 relative in float32, 1e-6 in float64, and the
+// state's keys: torch's float64 FMAs are not emulated, and minigrad's float32 least-squares
+// loss differs from torch's in the last bit (its sums accumulate differently); LBFGS's 40-80
+// iterations per run amplify those differences, most in its history near the optimum.
+const LBFGS_ROSENBROCK_F32: Tolerance = { f32: "bits", f64: 0 };
+const LBFGS_APPROXIMATE: Tolerance = { f32: 1e-4, f64: 1e-6, stateValues: false };
+const lbfgsTolerance = (c: LBFGSCase) =>
+  c.problem === "rosenbrock" && c.dtype === "float32" ? LBFGS_ROSENBROCK_F32 : LBFGS_APPROXIMATE;
+
+const fixture = loadMoreFixture();
+
+describe(`fixtures/optim-more.json (${fixture.generator})`, () => {
+  it("has every kind of case for every optimizer, in float32 and float64", () => {
+    const kinds = new Set(fixture.cases.map((c) => `${c.optimizer}/${c.kind}/${c.dtype}`));
+    for (const dtype of ["float32", "float64"]) {
+      for (const optimizer of ["Rprop", "ASGD"]) {
+        for (const kind of ["givenGrads", "paramGroups", "rosenbrock", "stateDict"]) expect(kinds).toContain(`${optimizer}/${kind}/${dtype}`);
+      }
+      expect(kinds).toContain(`LBFGS/lbfgs/${dtype}`);
+    }
+  });
+
+  for (const optimizer of Object.keys(MAKE)) {
+    describe(optimizer, () => {
+      for (const c of fixture.cases.filter((x) => x.optimizer === optimizer)) {
+        const exact = c.dtype === "float32" && (c.kind !== "lbfgs" || lbfgsTolerance(c).f32 === "bits");
+        it(`${c.name} (${c.kind}, ${c.dtype}${exact ? ", bit for bit" : ""})`, () => {
+          if (c.kind === "lbfgs") runLBFGSCase(c, MAKE[optimizer], lbfgsTolerance(c));
+          else runCoreKind(c, MAKE[optimizer], EXACT);
+        });
+      }
+    });
+  }
+});
