@@ -1,4 +1,4 @@
-export { Tensor, type NestedArray } from "./tensor";
+export { Tensor, TensorBase, type NestedArray } from "./tensor";
 export { type DType, type TypedArray, type FloatArray, promoteTypes, isFloating } from "./dtype";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,

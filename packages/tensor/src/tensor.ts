@@ -2,13 +2,12 @@ import { seedOf } from "./autograd/backward-args";
 import { backward as runBackward } from "./autograd/engine";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { AccumulateGrad, type Node } from "./autograd/node";
-import { allocate, dtypeOf, isFloating, ownArray, type DType, type TypedArray } from "./dtype";
+import { allocate, isFloating, type DType, type TypedArray } from "./dtype";
 import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
 import { formatTensor } from "./format";
-import { nested, type NestedArray } from "./nested";
 import * as k from "./kernels/elementwise";
 import { fast } from "./kernels/accelerate";
-import { contiguousStrides, isContiguous, mapDims, numelOf, sameShape } from "./shape";
+import { contiguousStrides, mapDims, numelOf, sameShape } from "./shape";
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
@@ -17,113 +16,29 @@ import * as ix from "./ops/index-select";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
 import { toNdarray } from "./ndarray";
-import { keep, track } from "./memory";
-import { ARENA_MIN_BYTES, arena, type Block } from "./kernels/wasm/arena";
+import { keep } from "./memory";
+import { TensorBase, checkAlive } from "./tensor-base";
 import type { NdArray } from "ndarray";
 
-function disposedError(op: string, t: Tensor): TensorError {
-  return new TensorError(
-    `${op}: a tensor of shape ${fmtShape(t.shape)} (${t.dtype}) was disposed (by dispose() or tidy()) and cannot be used any more`,
-  );
-}
-
-/**
- * @internal Throw the disposed-tensor error naming `op` and `t`'s shape if `t` was disposed.
- * Ops call it at their entry (one field test); `storage` itself still refuses a disposed tensor.
- */
-export function checkAlive(op: string, t: Tensor): void {
-  if (t._disposed) throw disposedError(op, t);
-}
-
 export type { NestedArray } from "./nested";
-
-/** Shared by a tensor and all its views: bumped by every in-place op on any of them. */
-export interface VersionCounter {
-  value: number;
-}
+export { checkAlive, TensorBase, type VersionCounter } from "./tensor-base";
 
 /**
- * A strided view over typed-array storage, with reverse-mode autograd.
- * Element (i, j, ...) lives at `storage[offset + i*strides[0] + j*strides[1] + ...]`.
+ * A strided view over typed-array storage (TensorBase, tensor-base.ts: element (i, j, ...) at
+ * `storage[offset + i*strides[0] + j*strides[1] + ...]`), with reverse-mode autograd.
  * Views (transpose, narrow, expand, ...) share storage and never copy.
  *
  * Methods are thin: each forwards to a differentiable primitive in ops/ (forward and
  * backward side by side) or is a composite of primitives with no backward of its own.
  */
-export class Tensor {
-  private readonly _storage: TypedArray;
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
-  readonly dtype: DType;
+export class Tensor extends TensorBase {
   /** The node that made this tensor; null on leaves. */
   gradFn: Node | null = null;
   /** @internal the tensor whose storage this one views (for the in-place-on-view checks). */
   _base: Tensor | null = null;
-  /** @internal shared with views of the same storage. */
-  _version: VersionCounter;
   private _requiresGrad = false;
   private _grad: Tensor | null = null;
   private _accumulator: AccumulateGrad | null = null;
-  /** @internal the arena block of the storage, while this tensor counts as one of its owners */
-  _block: Block | null = null;
-  /** @internal exempt from tidy scopes (see memory.ts) */
-  _kept = false;
-  /** @internal see dispose() */
-  _disposed = false;
-
-  constructor(
-    storage: TypedArray,
-    shape: readonly number[],
-    strides: readonly number[] = contiguousStrides(shape),
-    offset = 0,
-    dtype?: DType,
-  ) {
-    this._storage = storage;
-    // Not copied: every caller hands over a fresh array (readonly keeps users from mutating it).
-    this.shape = shape;
-    this.strides = strides;
-    this.offset = offset;
-    this.dtype = dtype ?? dtypeOf(storage);
-    this._version = { value: 0 };
-    // Arena storage is freed once its last tensor is disposed: count this one.
-    if (storage.byteLength >= ARENA_MIN_BYTES) {
-      const block = arena()?.blockOf(storage);
-      if (block !== undefined) {
-        block.owners++;
-        this._block = block;
-      }
-    }
-    track(this);
-  }
-
-  /** The typed array holding the elements (shared with views). Throws once disposed. */
-  get storage(): TypedArray {
-    if (this._disposed) throw disposedError("storage", this);
-    return this._storage;
-  }
-
-  /**
-   * Declare this tensor dead: its storage returns to the arena for reuse once no other tensor
-   * (view) over it is alive, instead of whenever the garbage collector runs. Using it
-   * afterwards throws. Idempotent. See also `tidy` and `keep`.
-   */
-  dispose(): void {
-    if (this._disposed) return;
-    this._disposed = true;
-    const block = this._block;
-    this._block = null;
-    if (block !== null && --block.owners === 0) arena()?.release(block);
-  }
-
-  /** @internal see memory.ts: its arena block outlives the scope that made it */
-  _watchBlock(): void {
-    if (this._block !== null && !this._disposed) arena()?.watch(this._storage, this._block);
-  }
-
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
 
   /** @internal a new contiguous tensor whose elements are not cleared: for kernels that write them all. */
   static _uninitialized(shape: readonly number[], dtype: DType): Tensor {
@@ -144,19 +59,6 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- properties
-
-  get ndim(): number {
-    return this.shape.length;
-  }
-
-  get numel(): number {
-    return numelOf(this.shape);
-  }
-
-  /** Bumped by every in-place op on this tensor or a view of its storage. */
-  get version(): number {
-    return this._version.value;
-  }
 
   get isLeaf(): boolean {
     return this.gradFn === null;
@@ -188,10 +90,6 @@ export class Tensor {
       }
     }
     this._grad = g === null ? null : keep(g); // a tensor's .grad outlives any tidy scope
-  }
-
-  get isContiguous(): boolean {
-    return isContiguous(this.shape, this.strides);
   }
 
   // ---------------------------------------------------------------- autograd
@@ -370,37 +268,13 @@ export class Tensor {
 
   // ---------------------------------------------------------------- data out
 
-  /** The value of a one-element tensor. */
-  item(): number {
-    checkAlive("item", this);
-    if (this.numel !== 1) {
-      throw new TensorError(`item: a Tensor with ${this.numel} elements cannot be converted to a scalar`);
-    }
-    return this.storage[this.offset];
-  }
-
-  /** The values in row-major order as a fresh typed array of this dtype, alone in its buffer. */
-  toTypedArray(): TypedArray {
-    checkAlive("toTypedArray", this);
-    // Not allocate(): its small storage shares a buffer (slab.ts), and callers may hash or transfer `.buffer`.
-    const out = new Tensor(ownArray(this.dtype, this.numel), this.shape);
-    k.mapUnary(k.copy, out, this);
-    return out.storage;
-  }
-
   /** A zero-copy `ndarray` view of the same storage (writes are shared). */
   toNdarray(): NdArray<TypedArray> {
     return toNdarray(this);
   }
 
-  /** Nested arrays of numbers (bool as 0/1); a number for a 0-d tensor. */
-  toArray(): NestedArray {
-    checkAlive("toArray", this);
-    return nested(this.toTypedArray(), this.shape);
-  }
-
   /** Prints like torch: `tensor([[1.0000, 2.5000]], requires_grad=True)`. */
-  toString(): string {
+  override toString(): string {
     checkAlive("toString", this);
     const suffixes: string[] = [];
     if (this.dtype === "float64") suffixes.push("dtype=float64");

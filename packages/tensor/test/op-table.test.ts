@@ -27,8 +27,14 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   item: "data out", toTypedArray: "data out", toNdarray: "data out", toArray: "data out", toString: "data out",
 };
 
-const prototypeMembers = (): string[] =>
-  Object.getOwnPropertyNames(Tensor.prototype).filter((name) => !name.startsWith("_"));
+/** Tensor's members and those it inherits from TensorBase (tensor-base.ts), up to Object's. */
+function prototypeMembers(): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = Tensor.prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) if (!name.startsWith("_")) names.add(name);
+  }
+  return [...names];
+}
 
 const covered = new Set(OPS.filter((e) => e.differentiable).flatMap((e) => e.members as readonly string[]));
 
