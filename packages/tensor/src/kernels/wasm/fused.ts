@@ -97,7 +97,7 @@ export class FusedKernel {
       if (this.staged[j]) staged++;
     }
     const scalarBytes = (8 * (this.spec.scalars ?? 0) + 63) & ~63;
-    const helper = n >= this.threadsFrom && m.arena !== null ? kernelHelper() : null;
+    const helper = n >= this.threadsFrom && m.onArena ? kernelHelper() : null;
     if (staged === 0) {
       const at = scalarBytes === 0 ? 0 : m.scratch.reserve(scalarBytes);
       if (at < 0) return false;
@@ -147,7 +147,7 @@ export class FusedKernel {
     }
     const per = THREAD_CHUNK_BYTES / this.bytes;
     for (let j = 0; j < count; j++) this.steps[j] = per * this.bytes;
-    this.shared ??= { id: this.id, module: m.compiled, name: this.spec.name };
+    this.shared ??= { id: this.id, module: m.compiled as WebAssembly.Module, name: this.spec.name };
     const job = { kernel: this.shared, pointers: p, steps: this.steps, scalars: scalarsAt };
     const ok = helper.run(job, n, per, (units, i) => invoke(f, p, count, i * per * this.bytes, units, scalarsAt));
     if (!ok) throw new Error(`minigrad internal error: the ${this.spec.name} kernel failed on the worker thread`);

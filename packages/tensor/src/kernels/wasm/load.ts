@@ -31,7 +31,7 @@ export function instantiateSync(bytes: Uint8Array<ArrayBuffer>, imports: WebAsse
  * Grow `memory` to at least `bytes` (whole 64 KB pages); false if the engine refuses. A
  * non-shared memory's old ArrayBuffer is detached by the growth: views over it must be remade.
  */
-export function growTo(memory: WebAssembly.Memory, bytes: number): boolean {
+export function growTo(memory: { readonly buffer: ArrayBufferLike; grow(deltaPages: number): number }, bytes: number): boolean {
   const missing = bytes - memory.buffer.byteLength;
   if (missing <= 0) return true;
   try {

@@ -28,15 +28,25 @@ export class WasmModule {
   }
 }
 
+/**
+ * What the kernels use of a `WebAssembly.Memory`. Named by shape, as are the exports and the
+ * compiled module below, so that the package's public types need no WebAssembly (DOM) lib.
+ */
+export interface KernelMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(deltaPages: number): number;
+}
+
 export interface LoadedModule {
-  readonly exports: WebAssembly.Exports;
-  readonly memory: WebAssembly.Memory;
-  /** the arena, when the module runs over its memory */
-  readonly arena: Arena | null;
-  /** the compiled shared build, for the worker (null over a memory of its own) */
-  readonly compiled: WebAssembly.Module | null;
+  /** the instance's exports (`WebAssembly.Exports`): the kernels, by name */
+  readonly exports: Readonly<Record<string, unknown>>;
+  readonly memory: KernelMemory;
+  /** whether the module runs over the arena's memory (arena.ts) */
+  readonly onArena: boolean;
+  /** the compiled shared build (a `WebAssembly.Module`), for the worker (null over a memory of its own) */
+  readonly compiled: object | null;
   /** room to stage data in, in the same memory */
-  readonly scratch: Scratch;
+  readonly scratch: ScratchSpace;
   /** true if `view` lies in this memory, so its byteOffset is its wasm address */
   holds(view: ArrayBufferView): boolean;
 }
@@ -48,7 +58,7 @@ function load(base64: string, useArena: boolean): LoadedModule | null {
     try {
       const compiled = new WebAssembly.Module(bytes);
       const exports = new WebAssembly.Instance(compiled, { env: { memory: a.memory } }).exports;
-      return { exports, memory: a.memory, arena: a, compiled, scratch: arenaScratch(a), holds: (v) => a.holds(v) };
+      return { exports, memory: a.memory, onArena: true, compiled, scratch: arenaScratch(a), holds: (v) => a.holds(v) };
     } catch {
       // fall through to a memory of its own
     }
@@ -56,7 +66,7 @@ function load(base64: string, useArena: boolean): LoadedModule | null {
   const memory = makeMemory();
   const exports = memory === null ? null : instantiateSync(unshareMemoryImport(bytes), { env: { memory } });
   if (memory === null || exports === null) return null;
-  return { exports, memory, arena: null, compiled: null, scratch: new Scratch(memory, null), holds: () => false };
+  return { exports, memory, onArena: false, compiled: null, scratch: new Scratch(memory, null), holds: () => false };
 }
 
 function makeMemory(): WebAssembly.Memory | null {
@@ -67,18 +77,28 @@ function makeMemory(): WebAssembly.Memory | null {
   }
 }
 
+/** Room to stage data in (Scratch below), as the kernels see it. */
+export interface ScratchSpace {
+  /** The address of at least `bytes` bytes of scratch, or -1 if the memory cannot give them. */
+  reserve(bytes: number): number;
+  /** Bytes reserved so far (what `reserve` gives without growing). */
+  readonly size: number;
+  /** The memory's current buffer (a shared memory's changes with its size; none is detached). */
+  readonly buffer: ArrayBufferLike;
+}
+
 /**
  * Reusable room in a module's memory: for the scalars of a fused kernel and the data staged
  * through it. Over the arena it is one arena block shared by every module (all run on the
  * same memory), replaced by a larger one when a call needs more; over a memory of its own it
  * starts at address 64, and the memory grows to fit. Its contents do not outlive a call.
  */
-export class Scratch {
+export class Scratch implements ScratchSpace {
   private at = 0;
   private bytes = 0;
   private block: Float64Array | null = null; // holds the arena block (and keeps it alive)
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly arena: Arena | null) {}
+  constructor(private readonly memory: KernelMemory, private readonly arena: Arena | null) {}
 
   /** The address of at least `bytes` bytes of scratch, or -1 if the memory cannot give them. */
   reserve(bytes: number): number {
