@@ -144,6 +144,11 @@ export class ASGD extends Optimizer<ASGDGroupOptions> {
   protected override loadDefaults(): Partial<ASGDGroupOptions> {
     return ASGD_DEFAULTS;
   }
+
+  /** A PyTorch checkpoint's `eta` and `mu` are 0-d tensors, not shaped like the parameter. */
+  protected override stateShapedLikeParam(key: string): boolean {
+    return key !== "eta" && key !== "mu";
+  }
 }
 
 /** The options `asgdUpdate` reads (a resolved parameter group has them all). */

@@ -108,7 +108,7 @@ for (const entry of OPTIMIZERS) {
         const { weight, bias, loss } = linearProblem(true);
         const irrelevant = randn([2, 2], { requiresGrad: true });
         const before = bits(irrelevant);
-        const opt = make([{ params: [weight, bias], lr: 1e-2 }, { params: [irrelevant] }], { ...config, lr: 1e-28 });
+        const opt = make([{ params: [weight, bias], lr: 1e-2 }, { params: [irrelevant] }], { ...config, ...entry.lrTestOptions, lr: 1e-28 });
         const initial = loss().item();
         for (let i = 0; i < 20; i++) {
           opt.step(() => {
@@ -156,8 +156,8 @@ for (const entry of OPTIMIZERS) {
       it(`a zero grad leaves the param bit-identical when weight decay is 0 (test_step_is_noop_for_zero_grads), ${label(config)}`, () => {
         const w = leaf([10, 5], false);
         const before = bits(w);
-        const opt = make([w], config);
-        if (opt.paramGroups[0].weightDecay !== 0) return;
+        const opt = make([w], { ...config, ...entry.zeroGradOptions });
+        if ((opt.paramGroups[0].weightDecay ?? 0) !== 0) return;
         opt.step(() => {
           w.grad = zerosLike(w);
           return 0;

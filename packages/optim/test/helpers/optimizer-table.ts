@@ -6,6 +6,7 @@ import {
 import {
   Adadelta, Adamax, NAdam, RAdam, type AdadeltaOptions, type AdamaxOptions, type NAdamOptions, type RAdamOptions,
 } from "@minigrad/optim";
+import { ASGD, Rprop, type ASGDOptions, type RpropOptions } from "@minigrad/optim";
 import { TORCH_RMSPROP_CONFIGS } from "./models";
 
 /**
@@ -33,6 +34,10 @@ export interface OptimizerEntry {
   eagerState?: boolean;
   /** Options whose flags a checkpoint from an older torch may lack (test_can_load_older_state_dict). */
   newerFlags: string[];
+  /** Outer options of test_param_groups_lr besides lr 1e-28 (torch gives Rprop step_sizes (0, 50)). */
+  lrTestOptions?: Options;
+  /** Options that make a zero grad a no-op (test_step_is_noop_for_zero_grads): ASGD's decay term moves θ unless λ = 0. */
+  zeroGradOptions?: Options;
 }
 
 export type Options = Record<string, unknown>;
@@ -267,5 +272,48 @@ export const OPTIMIZERS: OptimizerEntry[] = [
     ],
     hasStep: true,
     newerFlags: ["foreach", "maximize"],
+  },
+  {
+    name: "Rprop",
+    make: maker<RpropOptions>(Rprop),
+    baseOptions: {},
+    defaults: [["lr", 1e-2], ["etas", [0.5, 1.2]], ["stepSizes", [1e-6, 50]], ["foreach", null], ["maximize", false]],
+    // torch's optim_inputs_func_rprop (CPU)
+    configs: [{}, { lr: 2e-4 }, { etas: [0.5, 1.5] }, { stepSizes: [2e-6, 100] }, { maximize: true }],
+    stateKeys: () => ["step", "prev", "stepSize"],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ lr: 1e-2, etas: [1.0, 0.5] }, "Invalid eta values: 1, 0.5"],
+      [{ etas: [0, 1.2] }, "Invalid eta values: 0, 1.2"],
+      [{ etas: [0.5, 1] }, "Invalid eta values: 0.5, 1"],
+      [{ etas: [0.5, NaN] }, "Invalid eta values: 0.5, NaN"],
+      // torch's order: lr, then etas
+      [{ lr: -1, etas: [2, 0.5] }, "Invalid learning rate: -1"],
+      [{ step_sizes: [0, 1] }, "Rprop got an unexpected option 'step_sizes'"],
+    ],
+    hasStep: true,
+    newerFlags: ["foreach", "maximize"],
+    lrTestOptions: { stepSizes: [0, 50] },
+  },
+  {
+    name: "ASGD",
+    make: maker<ASGDOptions>(ASGD),
+    baseOptions: {},
+    defaults: [
+      ["lr", 1e-2], ["lambd", 1e-4], ["alpha", 0.75], ["t0", 1e6], ["weightDecay", 0], ["foreach", null], ["maximize", false],
+    ],
+    // torch's optim_inputs_func_asgd (CPU)
+    configs: [{}, { lambd: 0.1 }, { lr: 0.02 }, { t0: 100 }, { weightDecay: 0.1 }, { weightDecay: 0.1, maximize: true }],
+    stateKeys: () => ["step", "eta", "mu", "ax"],
+    badOptions: [
+      [{ lr: -1 }, "Invalid learning rate: -1"],
+      [{ lr: 1e-2, weightDecay: -0.5 }, "Invalid weight_decay value: -0.5"],
+      // torch's order: lr, then weight_decay
+      [{ lr: -1, weightDecay: -1 }, "Invalid learning rate: -1"],
+      [{ weight_decay: 0.1 }, "ASGD got an unexpected option 'weight_decay'"],
+    ],
+    hasStep: true,
+    newerFlags: ["foreach", "maximize"],
+    zeroGradOptions: { lambd: 0 },
   },
 ];
