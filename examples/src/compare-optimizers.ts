@@ -114,7 +114,7 @@ const svg = lineChartSvg({
   xLabel: "epoch",
   leftLabel: `training loss (mean of each 1/${POINTS_PER_EPOCH} epoch, log scale)`,
   leftLog: true,
-  legend: "top-right",
+  legend: "outside",
   series,
 });
 writeFileSync(svgPath, svg);

@@ -158,7 +158,7 @@ describe("plots", () => {
     expect(logTicks(0.05, 2)).toEqual([0.05, 0.1, 0.2, 0.5, 1, 2]);
     expect(logTicks(1e-6, 10)).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10]);
     const svg = lineChartSvg({
-      title: "t", xLabel: "epoch", leftLabel: "loss", leftLog: true, legend: "top-right",
+      title: "t", xLabel: "epoch", leftLabel: "loss", leftLog: true, legend: "outside",
       series: [{ name: "a", points: [[1, 2], [2, 0.1]], color: "red" }, { name: "b", points: [[1, 1], [2, 0]], color: "blue", dash: "7 4" }],
     });
     expect(svg.match(/<polyline/g)).toHaveLength(2);

@@ -28,8 +28,11 @@ export interface LineChart {
   leftFromZero?: boolean;
   /** A logarithmic left axis (losses that differ by orders of magnitude); ignores `leftFromZero`. */
   leftLog?: boolean;
-  /** Where the legend goes: at mid height (default, clear of training curves) or top right (decreasing curves). */
-  legend?: "middle-right" | "top-right";
+  /**
+   * Where the legend goes: in the plot at mid height (default, clear of training curves), or
+   * in a column right of the plot, which widens the chart (many series).
+   */
+  legend?: "middle-right" | "outside";
 }
 
 /** Distinct line colours (matplotlib's tab10, then two more), for one series per run. */
@@ -96,6 +99,8 @@ const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0
 /** Axes, ticks, grid, labels, legend and one polyline per series. */
 export function lineChartSvg(chart: LineChart): string {
   const plotW = W - M.left - M.right;
+  const outside = chart.legend === "outside";
+  const width = outside ? W + 230 : W;
   const plotH = H - M.top - M.bottom;
   const all = chart.series.flatMap((s) => s.points);
   const [x0, x1] = extent(all.map((p) => p[0]));
@@ -119,9 +124,9 @@ export function lineChartSvg(chart: LineChart): string {
     return M.top + plotH - ((y - a) / (b - a)) * plotH;
   };
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${H}" fill="white"/>`,
+    `<text x="${width / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(chart.title)}</text>`,
   ];
   for (const t of ticks(x0, x1, 8)) {
     const x = sx(t);
@@ -152,13 +157,15 @@ export function lineChartSvg(chart: LineChart): string {
     const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
     parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
   });
-  // Legend in a framed box at mid height on the right, where training curves rarely pass (or
-  // top right, empty once decreasing curves have come down).
-  const lx = M.left + plotW - 215;
-  const top = chart.legend === "top-right" ? M.top + 22 : M.top + plotH * 0.4;
-  parts.push(
-    `<rect x="${lx - 8}" y="${top - 16}" width="215" height="${chart.series.length * 18 + 10}" fill="white" stroke="#999"/>`,
-  );
+  // Legend in a framed box at mid height on the right, where training curves rarely pass, or
+  // beside the plot.
+  const lx = outside ? W - M.right + (chart.rightLabel ? 50 : 10) : M.left + plotW - 215;
+  const top = outside ? M.top + 12 : M.top + plotH * 0.4;
+  if (!outside) {
+    parts.push(
+      `<rect x="${lx - 8}" y="${top - 16}" width="215" height="${chart.series.length * 18 + 10}" fill="white" stroke="#999"/>`,
+    );
+  }
   chart.series.forEach((s, i) => {
     const ly = top + i * 18;
     const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
