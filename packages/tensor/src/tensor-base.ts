@@ -35,9 +35,13 @@ export function checkAlive(op: string, t: TensorBase): void {
 /** Storage, shape and lifetime of a tensor; see `Tensor`, the class to use. */
 export class TensorBase {
   private readonly _storage: TypedArray;
+  /** The size of each dim (`[]` for a 0-d tensor), as torch's `.shape`. */
   readonly shape: readonly number[];
+  /** Elements to step in `storage` per index of each dim; 0 on expanded dims. */
   readonly strides: readonly number[];
+  /** Index in `storage` of the first element (views start past 0). */
   readonly offset: number;
+  /** The element type: float32, float64, int32 or bool. */
   readonly dtype: DType;
   /** @internal shared with views of the same storage. */
   _version: VersionCounter;
@@ -97,14 +101,17 @@ export class TensorBase {
     if (this._block !== null && !this._disposed) arena()?.watch(this._storage, this._block);
   }
 
+  /** True once `dispose()` was called on this tensor (directly or by a tidy scope). */
   get isDisposed(): boolean {
     return this._disposed;
   }
 
+  /** The number of dims, `shape.length`, as torch's `.ndim`. */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** The number of elements, the product of `shape` (1 for a 0-d tensor), as torch's numel(). */
   get numel(): number {
     return numelOf(this.shape);
   }
@@ -114,6 +121,7 @@ export class TensorBase {
     return this._version.value;
   }
 
+  /** True when the elements lie in row-major order without gaps (size-1 dims' strides aside). */
   get isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
