@@ -8,12 +8,15 @@ import { Tensor } from "./tensor";
 
 /** Options of the creation functions. */
 export interface TensorOptions {
+  /** The element type; float32 unless the function says otherwise (arange, randint, tensor). */
   dtype?: DType;
+  /** Make the result a leaf that requires grad (floating dtypes only); false by default. */
   requiresGrad?: boolean;
 }
 
 /** Options of `tensor()`: a flat array or typed array needs its `shape`. */
 export interface TensorDataOptions extends TensorOptions {
+  /** The shape of flat or typed-array data, in row-major order; required for flat arrays. */
   shape?: readonly number[];
 }
 
@@ -22,6 +25,7 @@ export type NestedData = number | boolean | readonly NestedData[];
 
 /** Options of the random creation functions. */
 export interface RandomOptions extends TensorOptions {
+  /** The stream to draw from; `defaultGenerator` (reseeded by `manualSeed`) by default. */
   generator?: Generator;
 }
 
@@ -143,6 +147,7 @@ function flatten(data: NestedData, shape: readonly number[]): number[] {
   return out;
 }
 
+/** A new tensor of `shape` filled with `value` (float32 by default), as torch.full. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   return filled("full", shape, value, options);
 }
@@ -157,22 +162,27 @@ function filled(op: string, shape: readonly number[], value: number, options: Te
   return finish(t, options);
 }
 
+/** A new zero-filled tensor of `shape` (float32 by default), as torch.zeros. */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
   return filled("zeros", shape, 0, options);
 }
 
+/** A new tensor of `shape` filled with 1 (float32 by default), as torch.ones. */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
   return filled("ones", shape, 1, options);
 }
 
+/** Zeros of `t`'s shape and dtype (unless `options.dtype`), as torch.zeros_like. */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...options });
 }
 
+/** Ones of `t`'s shape and dtype (unless `options.dtype`), as torch.ones_like. */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return filled("onesLike", t.shape, 1, { dtype: t.dtype, ...options });
 }
 
+/** `value` in `t`'s shape and dtype (unless `options.dtype`), as torch.full_like. */
 export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
   return filled("fullLike", t.shape, value, { dtype: t.dtype, ...options });
 }

@@ -14,6 +14,7 @@ export type FloatArray = Float32Array | Float64Array;
 
 export const DEFAULT_DTYPE: DType = "float32";
 
+/** True for float32 and float64, the dtypes that can require grad, as torch's is_floating_point. */
 export function isFloating(dtype: DType): dtype is "float32" | "float64" {
   return dtype === "float32" || dtype === "float64";
 }

@@ -2,10 +2,13 @@ import { noGrad } from "./autograd/grad-mode";
 import { TensorError } from "./errors";
 import { Tensor } from "./tensor";
 
+/** Options of `gradcheck`: the step and the tolerances (torch's defaults). */
 export interface GradcheckOptions {
-  /** Finite-difference step. */
+  /** Finite-difference step (1e-6). */
   eps?: number;
+  /** Absolute tolerance on each Jacobian entry (1e-5). */
   atol?: number;
+  /** Relative tolerance, times the numerical entry (1e-3). */
   rtol?: number;
 }
 

@@ -60,6 +60,16 @@ function float32Below(x: number): number {
   return f32[0];
 }
 
+/**
+ * A seeded stream of random numbers (xoshiro128**), the same on every platform, as
+ * torch.Generator; not torch's streams. `new Generator(seed)` or the shared `defaultGenerator`.
+ *
+ * @example
+ * ```ts
+ * const g = new Generator(0);
+ * const x = rand([2, 3], { generator: g }); // the same values on every run
+ * ```
+ */
 export class Generator {
   private seed = DEFAULT_SEED;
   // xoshiro128** state, four signed 32-bit integers (never all zero)

@@ -2,6 +2,7 @@ import { fmtShape } from "../errors";
 import type { Tensor } from "../tensor";
 import { AccumulateGrad, type Node } from "./node";
 
+/** Options of `exportGraph`. */
 export interface ExportGraphOptions {
   /** Graphviz DOT (default) or a Mermaid flowchart. */
   format?: "dot" | "mermaid";

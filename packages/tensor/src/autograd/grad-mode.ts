@@ -5,6 +5,7 @@
  */
 let enabled = true;
 
+/** Whether ops record the graph right now: false inside `noGrad`, as torch.is_grad_enabled. */
 export function isGradEnabled(): boolean {
   return enabled;
 }

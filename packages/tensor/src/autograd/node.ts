@@ -10,17 +10,18 @@ import type { Tensor } from "../tensor";
 export type BackwardFn = (grad: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => readonly (Tensor | null)[];
 
 /**
- * A node of the backward graph: the `gradFn` of a tensor made by an op. Edges point to
- * each input's own gradFn, or to an AccumulateGrad node for a leaf that requires grad.
- */
-/**
  * Shared by every node that saves nothing (add, sub, views...): fewer arrays to allocate per
  * op. Never written: writes to savedOwners go by the index of a saved tensor.
  */
 const NOTHING: readonly never[] = [];
 const NO_OWNERS: (string | null)[] = [];
 
+/**
+ * A node of the backward graph: the `gradFn` of a tensor made by an op. Edges point to
+ * each input's own gradFn, or to an AccumulateGrad node for a leaf that requires grad.
+ */
 export class Node {
+  /** One edge per input (torch's next_functions): its gradFn, AccumulateGrad, or null if no grad. */
   readonly nextFunctions: readonly (Node | null)[];
   /** Shapes of the inputs, to check each gradient the backward returns. */
   readonly inputShapes: readonly (readonly number[])[];
@@ -41,6 +42,12 @@ export class Node {
   private readonly needs: readonly boolean[];
   private released = false;
 
+  /**
+   * @param name - the op's backward name as torch prints it (`MulBackward`, `AccumulateGrad`).
+   * @param inputs - the op's inputs, in order: each one that requires grad gets an edge.
+   * @param backwardFn - the op's local derivative; null for AccumulateGrad (the engine adds).
+   * @param saved - the tensors backwardFn reads, checked against in-place changes first.
+   */
   constructor(readonly name: string, inputs: readonly Tensor[], backwardFn: BackwardFn | null, saved: readonly Tensor[] = NOTHING) {
     // Plain loops: a node is made per op, and the graph's edges never change afterwards.
     const next: (Node | null)[] = [], shapes: (readonly number[])[] = [], needs: boolean[] = [];
@@ -106,6 +113,7 @@ export class Node {
 
 /** The sink of the graph for a leaf tensor: adds the incoming gradient into `variable.grad`. */
 export class AccumulateGrad extends Node {
+  /** @param variable - the leaf whose `.grad` the incoming gradients are added into. */
   constructor(readonly variable: Tensor) {
     super("AccumulateGrad", [], null);
   }

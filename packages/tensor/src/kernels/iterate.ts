@@ -6,9 +6,13 @@ import type { TypedArray } from "../dtype";
  * kernels take them directly; kernels never import Tensor and know nothing of autograd.
  */
 export interface View {
+  /** The typed array holding the elements (possibly more than this view covers). */
   readonly storage: TypedArray;
+  /** The size of each dim. */
   readonly shape: readonly number[];
+  /** Elements to step in `storage` per index of each dim (0 on broadcast dims). */
   readonly strides: readonly number[];
+  /** Index in `storage` of element (0, 0, ...). */
   readonly offset: number;
 }
 

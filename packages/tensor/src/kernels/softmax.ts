@@ -42,10 +42,13 @@ export function torchFloat32Sum(values: Float64Array, n: number, lanes: Float64A
 
 /** Scratch space for rows of length n: values (n + 8 for the tree) and 8 lanes. */
 export interface SoftmaxScratch {
+  /** The row's exponentials, then 8 more slots for the shuffle tree (length n + 8). */
   values: Float64Array;
+  /** The 8 lane accumulators of `torchFloat32Sum`. */
   lanes: Float64Array;
 }
 
+/** Scratch for `softmaxRow` on rows of length up to n: allocate once, reuse for every row. */
 export function softmaxScratch(n: number): SoftmaxScratch {
   return { values: new Float64Array(n + LANES), lanes: new Float64Array(LANES) };
 }
