@@ -53,8 +53,9 @@ interface Row {
 }
 
 const schedule = scheduler === "none" ? "constant lr" : scheduler;
+const epochs = `${flags.epochs} epoch${flags.epochs === 1 ? "" : "s"}`;
 console.log(
-  `compare: ${names.length} optimizers on the digits MLP, ${flags.epochs} epochs, batch ${flags.batchSize}, ` +
+  `compare: ${names.length} optimizers on the digits MLP, ${epochs}, batch ${flags.batchSize}, ` +
     `seed ${flags.seed}, ${schedule}`,
 );
 const rows: Row[] = names.map((name) => {
@@ -94,7 +95,7 @@ const cells = rows.map((r) => [
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
 const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
-console.log(`\nafter ${flags.epochs} epochs (train loss and accuracy: means over the last epoch)`);
+console.log(`\nafter ${epochs} (train loss and accuracy: means over the last epoch)`);
 console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 cells.forEach((c) => console.log(line(c)));
@@ -110,7 +111,7 @@ const series: Series[] = rows.map((r, i) => ({
   ...(i % 2 === 1 ? { dash: "7 4" } : {}),
 }));
 const svg = lineChartSvg({
-  title: `Digits MLP, same init and batches: ${flags.epochs} epochs, batch ${flags.batchSize}, ${schedule}`,
+  title: `Digits MLP, same init and batches: ${epochs}, batch ${flags.batchSize}, ${schedule}`,
   xLabel: "epoch",
   leftLabel: `training loss (mean of each 1/${POINTS_PER_EPOCH} epoch, log scale)`,
   leftLog: true,
