@@ -13,7 +13,7 @@ export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
 export { Node, AccumulateGrad, type BackwardFn } from "./autograd/node";
 export { record } from "./autograd/record";
 export { exportGraph, type ExportGraphOptions } from "./autograd/export-graph";
-export { manualSeed, Generator, defaultGenerator } from "./random";
+export { manualSeed, Generator, defaultGenerator, type GeneratorState } from "./random";
 export { gradcheck, type GradcheckOptions } from "./gradcheck";
 export { toNdarray, fromNdarray } from "./ndarray";
 export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } from "./errors";

@@ -118,6 +118,34 @@ export class Generator {
     return this.seed;
   }
 
+  /**
+   * A snapshot of the stream (as torch's `get_state`), plain data that JSON keeps: the seed
+   * and the four 32-bit words of xoshiro128**'s state. `setState` continues from it exactly.
+   */
+  getState(): GeneratorState {
+    return { seed: this.seed, state: [this.s0, this.s1, this.s2, this.s3] };
+  }
+
+  /** Continue the stream from a `getState()` snapshot (checked first: nothing changes if it is bad). */
+  setState(state: GeneratorState): this {
+    const words: unknown = state?.state;
+    const seed: unknown = state?.seed;
+    const ok =
+      Array.isArray(words) &&
+      words.length === 4 &&
+      words.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32) &&
+      words.some((w) => w !== 0) &&
+      typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= TWO_POW_53;
+    if (!ok) {
+      throw new ArgumentError(
+        `setState: expected { seed, state: four 32-bit integers, not all 0 } from getState(), got ${safeJSON(state)}`,
+      );
+    }
+    this.seed = seed as number;
+    [this.s0, this.s1, this.s2, this.s3] = (words as number[]).map((w) => w | 0);
+    return this;
+  }
+
   /** A uniform integer in [0, 2^32). */
   nextUint32(): number {
     const s1 = this.s1;
@@ -217,6 +245,20 @@ export class Generator {
     let r = this.nextDouble() * TWO_POW_53;
     while (r >= limit) r = this.nextDouble() * TWO_POW_53;
     return r % range;
+  }
+}
+
+/** What `Generator.getState()` returns: the seed and xoshiro128**'s four state words (int32). */
+export interface GeneratorState {
+  seed: number;
+  state: [number, number, number, number];
+}
+
+function safeJSON(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 
