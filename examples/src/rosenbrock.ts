@@ -16,6 +16,7 @@ import { PATH_OPTIMIZERS, PATH_OPTIMIZER_NAMES, isPathOptimizerName } from "./li
 import { PALETTE, contourSvg } from "./lib/plot";
 import { writePng } from "./lib/png";
 
+const ownLrs = PATH_OPTIMIZER_NAMES.map((n) => `${n} ${PATH_OPTIMIZERS[n].rosenbrockLr}`).join(", ");
 const parsed = parseFlags(
   "rosenbrock",
   "Minimize the Rosenbrock function with several optimizers from the same start.",
@@ -23,7 +24,7 @@ const parsed = parseFlags(
   {
     help: {
       epochs: "optimizer steps (default 2000)",
-      lr: `one learning rate for every optimizer (default: each one's own, ${PATH_OPTIMIZER_NAMES.map((n) => `${n} ${PATH_OPTIMIZERS[n].rosenbrockLr}`).join(", ")})`,
+      lr: `one learning rate for every optimizer (default: each one's own, ${ownLrs})`,
       batchSize: "unused: there is no data set (default 1)",
       seed: "unused: the start is fixed (default 0)",
     },
@@ -74,7 +75,8 @@ const runs = names.map((name, i) => {
     if (reached < 0 && Math.hypot(x - 1, y - 1) < 0.01) [reached, evaluationsThen] = [k, evaluations];
   }
   return {
-    name: `${entry.label}, lr ${lr}`, points, color: PALETTE[i % PALETTE.length], lr, label: entry.label, reached, evaluationsThen,
+    name: `${entry.label}, lr ${lr}`, points, color: PALETTE[i % PALETTE.length],
+    lr, label: entry.label, reached, evaluationsThen,
   };
 });
 

@@ -74,7 +74,10 @@ export function parseFlags<C extends string = never>(
       "",
       about,
       "",
-      ...SPECS.map((s) => `  --${s.flag.padEnd(11)} ${options.help?.[s.name] ?? `${s.help} (default ${String(defaults[s.name])})`}`),
+      ...SPECS.map((s) => {
+        const help = options.help?.[s.name] ?? `${s.help} (default ${String(defaults[s.name])})`;
+        return `  --${s.flag.padEnd(11)} ${help}`;
+      }),
       ...choiceSpecs.map(
         ([name, c]) => `  --${name.padEnd(11)} ${c.help}: ${c.values.join(", ")} (default ${c.default})`,
       ),

@@ -211,7 +211,8 @@ export function createSchedule(
     case "step": {
       const stepSize = Math.max(1, Math.ceil(run.epochs / 3));
       const s = new lrScheduler.StepLR(optimizer, { stepSize, gamma: 0.1 });
-      return { label: `StepLR(stepSize ${stepSize} epoch${stepSize === 1 ? "" : "s"}, gamma 0.1)`, afterBatch: none, afterEpoch: () => s.step(), lr };
+      const label = `StepLR(stepSize ${stepSize} epoch${stepSize === 1 ? "" : "s"}, gamma 0.1)`;
+      return { label, afterBatch: none, afterEpoch: () => s.step(), lr };
     }
   }
 }
