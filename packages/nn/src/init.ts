@@ -16,20 +16,30 @@ import {
  * deviations are computed with torch's formulas, in the same order of float operations.
  */
 
+/** Options of the random initialisers. */
 export interface RandomInitOptions {
+  /** The stream to draw from; the seeded `defaultGenerator` by default. */
   generator?: Generator;
 }
 
+/** The nonlinearities `calculateGain` knows (torch's table); leakyRelu aliases leaky_relu. */
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
   | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "leakyRelu" | "selu";
 
+/**
+ * Which fan kaiming divides by: fanIn (keeps the forward pass's variance) or fanOut (the
+ * backward's); torch's spellings fan_in and fan_out are accepted too.
+ */
 export type FanMode = "fanIn" | "fanOut" | "fan_in" | "fan_out";
 
+/** Options of `kaimingUniform_` and `kaimingNormal_`. */
 export interface KaimingOptions extends RandomInitOptions {
   /** The negative slope of the leaky_relu that follows (0 for relu). */
   a?: number;
+  /** The fan to divide by; "fanIn" by default. */
   mode?: FanMode;
+  /** The nonlinearity whose gain is used, with `a` as its parameter; "leaky_relu" by default. */
   nonlinearity?: Nonlinearity;
 }
 
@@ -54,14 +64,17 @@ export function normal_(t: Tensor, mean = 0, std = 1, { generator = defaultGener
   return fill("normal_", t, (out) => generator.fillNormal(out, mean, std));
 }
 
+/** Fill `t` with `value` in place (no graph recorded), as torch.nn.init.constant_; returns t. */
 export function constant_(t: Tensor, value: number): Tensor {
   return fill("constant_", t, (out) => out.fill(value));
 }
 
+/** Fill `t` with 0 in place, as torch.nn.init.zeros_; returns t. */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
+/** Fill `t` with 1 in place, as torch.nn.init.ones_; returns t. */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }

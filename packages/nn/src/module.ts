@@ -96,6 +96,7 @@ export class Module implements MemberHost {
     }
   }
 
+  /** This module and every descendant, pre-order, each once (`namedModules` without names). */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -110,6 +111,7 @@ export class Module implements MemberHost {
     }
   }
 
+  /** The direct children, each once (`namedChildren` without names). */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -124,10 +126,12 @@ export class Module implements MemberHost {
     for (const [, p] of this.namedParameters("", recurse)) yield p;
   }
 
+  /** Buffers with dotted names, in the order of `namedParameters`; a shared one once. */
   *namedBuffers(prefix = "", recurse = true): Generator<[string, Tensor]> {
     yield* this.namedMembers(prefix, recurse, (m) => m._members().buffers.map(([n, t]) => [n, t] as [string, Tensor]));
   }
 
+  /** Every buffer once: state that is not a parameter, such as a loss's class weights. */
   *buffers(recurse = true): Generator<Tensor> {
     for (const [, b] of this.namedBuffers("", recurse)) yield b;
   }

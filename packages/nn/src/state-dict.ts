@@ -3,7 +3,9 @@ import { typeName } from "./members";
 
 /** What `loadStateDict` returns: the keys it could not match (always empty under strict). */
 export interface LoadStateDictResult {
+  /** The module's keys that the state dict did not have. */
   missingKeys: string[];
+  /** The state dict's keys that the module does not have. */
   unexpectedKeys: string[];
 }
 

@@ -5,18 +5,22 @@ import { ArgumentError, Tensor } from "@minigrad/tensor";
  * be written torch's functional way (`F.relu(x)`).
  */
 
+/** max(x, 0) elementwise, as F.relu; d/dx = 1 where x > 0, else 0. */
 export function relu(input: Tensor): Tensor {
   return input.relu();
 }
 
+/** 1 / (1 + e^-x) elementwise, as F.sigmoid; d/dx = s (1 - s). */
 export function sigmoid(input: Tensor): Tensor {
   return input.sigmoid();
 }
 
+/** tanh x elementwise, as F.tanh; d/dx = 1 - tanh^2 x. */
 export function tanh(input: Tensor): Tensor {
   return input.tanh();
 }
 
+/** "none": the exact x Phi(x) (default); "tanh": torch's tanh approximation. */
 export type GeluApproximation = "none" | "tanh";
 
 /**

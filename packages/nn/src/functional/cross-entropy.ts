@@ -13,13 +13,15 @@ import {
   type Reduction,
 } from "./util";
 
+/** Options of `crossEntropy`; the defaults are torch's. */
 export interface CrossEntropyOptions {
-  /** One weight per class (a rescaling of each class's loss). */
+  /** One weight per class (a rescaling of each class's loss); none by default. */
   weight?: Tensor | null;
-  /** Targets equal to this contribute nothing, not even to the mean's denominator. */
+  /** Targets equal to this contribute nothing, not even to the mean's denominator (-100). */
   ignoreIndex?: number;
+  /** How the per-sample losses combine: "mean" (default), "sum" or "none" (no reduction). */
   reduction?: Reduction;
-  /** Mix the one-hot target with the uniform distribution: (1 - s) * onehot + s / C. */
+  /** Mix the one-hot target with the uniform distribution: (1 - s) * onehot + s / C (0). */
   labelSmoothing?: number;
 }
 

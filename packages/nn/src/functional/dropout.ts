@@ -1,11 +1,13 @@
 import { ArgumentError, Tensor, defaultGenerator, type Generator } from "@minigrad/tensor";
 import { checkFloating } from "./util";
 
+/** Options of `dropout` (its object form). */
 export interface DropoutOptions {
-  /** Probability of zeroing each element. */
+  /** Probability of zeroing each element (0.5). */
   p?: number;
-  /** Identity when false (evaluation). */
+  /** Identity when false (evaluation); true by default. */
   training?: boolean;
+  /** Where the mask is drawn from; the seeded `defaultGenerator` by default. */
   generator?: Generator;
 }
 

@@ -1,6 +1,7 @@
 import { ArgumentError, DTypeError, ShapeError, Tensor, record, type FloatArray } from "@minigrad/tensor";
 import { checkFloating, dense, fmtShape } from "./util";
 
+/** Options of `embedding`. */
 export interface EmbeddingOptions {
   /** Rows looked up with this index get no gradient (a padding token's vector stays fixed). */
   paddingIdx?: number | null;

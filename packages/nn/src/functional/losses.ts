@@ -6,7 +6,9 @@ import { checkFloating, checkReduction, fmtShape, reduce, type Reduction } from 
  * also give gradients with respect to the target.
  */
 
+/** Options of `mseLoss`. */
 export interface MseLossOptions {
+  /** How the per-element losses combine: "mean" (default), "sum" or "none" (no reduction). */
   reduction?: Reduction;
 }
 
@@ -18,11 +20,13 @@ export function mseLoss(input: Tensor, target: Tensor, { reduction = "mean" }: M
   return reduce(diff.mul(diff), r);
 }
 
+/** Options of `binaryCrossEntropyWithLogits`. */
 export interface BceWithLogitsOptions {
   /** A rescaling of each element's loss, broadcast against the input. */
   weight?: Tensor | null;
   /** A weight on the positive term, one per class (broadcast along the last dim). */
   posWeight?: Tensor | null;
+  /** How the per-element losses combine: "mean" (default), "sum" or "none" (no reduction). */
   reduction?: Reduction;
 }
 

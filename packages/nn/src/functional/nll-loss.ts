@@ -11,9 +11,13 @@ import {
   type Reduction,
 } from "./util";
 
+/** Options of `nllLoss`; the defaults are torch's. */
 export interface NllLossOptions {
+  /** One weight per class (a rescaling of each class's loss); none by default. */
   weight?: Tensor | null;
+  /** Targets equal to this contribute nothing, not even to the mean's denominator (-100). */
   ignoreIndex?: number;
+  /** How the per-sample losses combine: "mean" (default), "sum" or "none" (no reduction). */
   reduction?: Reduction;
 }
 

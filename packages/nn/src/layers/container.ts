@@ -13,6 +13,7 @@ export abstract class ModuleContainer extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** The number of modules held. */
   get length(): number {
     let n = 0;
     while (this[n] !== undefined) n++;
@@ -30,6 +31,7 @@ export abstract class ModuleContainer extends Module {
     return this;
   }
 
+  /** Append each module in order; returns this. */
   extend(modules: Iterable<Module>): this {
     for (const m of modules) this.append(m);
     return this;
@@ -45,6 +47,7 @@ export abstract class ModuleContainer extends Module {
     return this;
   }
 
+  /** The modules in index order: `for (const m of seq)`. */
   *[Symbol.iterator](): Iterator<Module> {
     for (let i = 0; i < this.length; i++) yield this[i];
   }

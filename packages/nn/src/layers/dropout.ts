@@ -8,7 +8,9 @@ import { Module } from "../module";
  * the identity after `eval()`. Masks come from the seeded default generator, or the given one.
  */
 export class Dropout extends Module {
+  /** The probability of zeroing each element, in [0, 1] (0.5 by default). */
   readonly p: number;
+  /** Where masks are drawn from; undefined: the seeded `defaultGenerator`. */
   readonly generator: Generator | undefined;
 
   constructor(p = 0.5, { generator }: { generator?: Generator } = {}) {
@@ -20,6 +22,7 @@ export class Dropout extends Module {
     this.generator = generator;
   }
 
+  /** In training, the input masked and scaled by 1 / (1 - p); after `eval()`, the input. */
   forward(input: Tensor): Tensor {
     return dropout(input, { p: this.p, training: this.training, generator: this.generator });
   }

@@ -4,10 +4,13 @@ import { normal_ } from "../init";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 
+/** Options of `Embedding`. */
 export interface EmbeddingLayerOptions {
   /** This row starts at zero and never gets a gradient; negative counts from the end. */
   paddingIdx?: number | null;
+  /** The weight's dtype; float32 by default. */
   dtype?: "float32" | "float64";
+  /** Where the initial N(0, 1) values come from; the seeded default generator otherwise. */
   generator?: Generator;
 }
 
@@ -17,9 +20,13 @@ export interface EmbeddingLayerOptions {
  * row at zero); the gradient is scattered back into the rows that were looked up.
  */
 export class Embedding extends Module {
+  /** The number of rows (the vocabulary size). */
   readonly numEmbeddings: number;
+  /** The size of each vector. */
   readonly embeddingDim: number;
+  /** The row that stays at zero and gets no gradient (made non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** The table, (numEmbeddings, embeddingDim). */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
@@ -53,6 +60,7 @@ export class Embedding extends Module {
     noGrad(() => row.zero_());
   }
 
+  /** The rows at int32 indices of any shape: output `[...input.shape, embeddingDim]`. */
   forward(input: Tensor): Tensor {
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
   }

@@ -5,9 +5,11 @@ import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** The dtype of weight and bias; float32 by default. */
   dtype?: "float32" | "float64";
   /** Where the initial values come from (the seeded default generator otherwise). */
   generator?: Generator;
@@ -19,9 +21,13 @@ export interface LinearOptions {
  * a = sqrt(5), i.e. U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)), and bias from the same range.
  */
 export class Linear extends Module {
+  /** The size of each input sample (the last dim). */
   readonly inFeatures: number;
+  /** The size of each output sample. */
   readonly outFeatures: number;
+  /** The weight, (outFeatures, inFeatures). */
   weight: Parameter;
+  /** The bias, (outFeatures), or null when built with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, { bias = true, dtype = "float32", generator }: LinearOptions = {}) {
@@ -43,6 +49,7 @@ export class Linear extends Module {
     }
   }
 
+  /** x W^T + b for input (..., inFeatures); dx = g W, dW = g^T x, db = sum of g. */
   forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
   }

@@ -11,6 +11,7 @@ export class Sequential extends ModuleContainer {
     super(modules);
   }
 
+  /** Feed `input` through each child in order; each output is the next one's input. */
   forward(input: Tensor): Tensor {
     let x: unknown = input;
     for (const [, m] of this._members().children) x = callForward(m, x);
