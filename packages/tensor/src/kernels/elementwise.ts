@@ -172,6 +172,11 @@ export const sub: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = x - y; }
 };
 export const mul: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (out instanceof Int32Array) {
+    // int32 products wrap modulo 2^32 as torch's do; a double product would round first beyond 2^53
+    for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) out[io] = Math.imul(a[ia], b[ib]);
+    return;
+  }
   if (so === 1 && sa === 1 && sb === 1) {
     for (let i = 0; i < n; i++) out[io + i] = a[ia + i] * b[ib + i];
     return;
@@ -187,6 +192,10 @@ export const div: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
 };
 
 export const pow: BinaryRow = (out, io, so, a, ia, sa, b, ib, sb, n) => {
+  if (out instanceof Int32Array) {
+    for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) out[io] = int32Pow(a[ia], b[ib]);
+    return;
+  }
   for (let i = 0; i < n; i++, io += so, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; out[io] = Math.pow(x, y); }
 };
 // Math.max/min propagate NaN like torch.maximum/minimum.
@@ -296,4 +305,19 @@ export function select3(out: View, cond: View, a: View, b: View): void {
       }
     },
   );
+}
+
+/**
+ * x^y for int32 x and y, as torch's integer kernel (powi): by squaring, each product wrapping
+ * modulo 2^32; a negative y (only from a tensor of exponents: ops/elementwise.ts refuses a
+ * negative number) gives 1 for x = 1, +-1 for x = -1, else 0.
+ */
+function int32Pow(x: number, y: number): number {
+  if (y < 0) return x === 1 ? 1 : x === -1 ? ((-y) % 2 === 1 ? -1 : 1) : 0;
+  let result = 1;
+  for (let base = x, e = y; e > 0; e >>>= 1) {
+    if ((e & 1) !== 0) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
 }

@@ -1,6 +1,6 @@
 import type { BackwardFn } from "../autograd/node";
 import { record } from "../autograd/record";
-import { checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
+import { DEFAULT_DTYPE, checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
 import { ArgumentError, DTypeError, fmtShape } from "../errors";
 import * as k from "../kernels/elementwise";
 import { fast } from "../kernels/accelerate";
@@ -43,6 +43,11 @@ export function mapNew(row: k.UnaryRow, x: Tensor, dtype: DType = x.dtype): Tens
  * to its shape); a constant is left as it is and the kernel broadcasts it (stride 0).
  */
 export function broadcastPair(op: string, a: Tensor | number, b: Tensor | number, floatOnly = false): [Tensor, Tensor, readonly number[]] {
+  if (typeof a === "number" && typeof b === "number") {
+    // two numbers (where(cond, 1, 0)): integers give an integer tensor (torch: int64), else the default float
+    const dtype = Number.isInteger(a) && Number.isInteger(b) ? "int32" : DEFAULT_DTYPE;
+    return [scalar(a, dtype, op), scalar(b, dtype, op), []];
+  }
   let x = typeof a === "number" ? scalar(a, promoteWithScalar((b as Tensor).dtype, a), op) : a;
   let y = typeof b === "number" ? scalar(b, promoteWithScalar(x.dtype, b), op) : b;
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
