@@ -225,6 +225,13 @@ describe("kernels/sgd.wat: the same bits as sgdRowF32", () => {
     }
   });
 
+  it("sums that are exact ties (lr 0.5, dampening 0.5: a*b exact, c alike), kept on the vector path by TwoSum", () => {
+    const n = 4099, u = uniforms(77);
+    const near = () => Float32Array.from({ length: n }, () => 1 + Math.abs(u())); // one binade: ties half the time
+    checkKernel(sgdF32, [near(), near()], sgdScalars({ lr: 0.5 }), 1, "lr 0.5");
+    checkKernel(sgdMomentumF32, [near(), near(), near()], sgdScalars({ lr: 0.5, mu: 0.5, damp: 0.5, nesterov: true }), 2, "dampening 0.5");
+  });
+
   it("the same in float32's subnormal range (p's fma)", () => {
     expectHard(SA, SB, SC);
     for (let lane = 0; lane < 4; lane++) {

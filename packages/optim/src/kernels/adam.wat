@@ -16,7 +16,7 @@
   ;;   m = fma(g, W1, m*B1);  v = fma(W2*g, g, v*B2)
   ;;   p = p + (NSS*m) / (sqrt(v)/BC2 + EPS)
   ;; Every other op is one float32 op (IEEE-exact in f32x4). A vector with a lane $fma4 cannot
-  ;; round is redone one float at a time with $fma32 (a few in a million).
+  ;; round (lib/fma4.wat) is redone one float at a time with $fma32 (a few in a million).
 
   ;; The update above, one float at a time (redone vectors, and the 0-3 left); scalars at $s.
   (func $adamFloats (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32) (param $s i32)
@@ -62,6 +62,7 @@
     (local $B1 v128) (local $W1 v128) (local $B2 v128) (local $W2 v128) (local $BC2 v128) (local $EPS v128) (local $NSS v128)
     (local $WD v128) (local $DECAY v128) (local $max i32) (local $l2 i32) (local $dec i32)
     (local $pv v128) (local $gv v128) (local $mv v128) (local $vv v128) (local $end i32) (local $fix i32)
+;; #include lib/fma4-locals.wat
     (local.set $B1 (f32x4.splat (f32.demote_f64 (f64.load (local.get $s)))))
     (local.set $W1 (f32x4.splat (f32.demote_f64 (f64.load offset=8 (local.get $s)))))
     (local.set $B2 (f32x4.splat (f32.demote_f64 (f64.load offset=16 (local.get $s)))))
@@ -74,20 +75,30 @@
     (local.set $max (f64.ne (f64.load offset=72 (local.get $s)) (f64.const 0)))
     (local.set $l2 (f64.ne (f64.load offset=80 (local.get $s)) (f64.const 0)))
     (local.set $dec (f64.ne (f64.load offset=88 (local.get $s)) (f64.const 0)))
-    (global.set $redo (v128.const i64x2 0 0))
     (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $pv (v128.load (local.get $p)))
       (local.set $gv (v128.load (local.get $g)))
       (if (local.get $max) (then (local.set $gv (f32x4.neg (local.get $gv)))))
-      (if (local.get $l2) (then (local.set $gv (call $fma4 (local.get $pv) (local.get $WD) (local.get $gv)))))
+      (if (local.get $l2) (then
+        ;; g = fma(p, WD, g)
+        (local.set $fa (local.get $pv)) (local.set $fb (local.get $WD)) (local.set $fc (local.get $gv))
+;; #include lib/fma4.wat
+        (local.set $gv (local.get $fr))))
       (if (local.get $dec) (then (local.set $pv (f32x4.mul (local.get $pv) (local.get $DECAY)))))
-      (local.set $mv (call $fma4 (local.get $gv) (local.get $W1) (f32x4.mul (v128.load (local.get $m)) (local.get $B1))))
-      (local.set $vv (call $fma4 (f32x4.mul (local.get $W2) (local.get $gv)) (local.get $gv) (f32x4.mul (v128.load (local.get $v)) (local.get $B2))))
-      (if (v128.any_true (global.get $redo))
+      ;; v = fma(W2*g, g, v*B2), first: its sqrt and divisions are the longest chain
+      (local.set $fa (f32x4.mul (local.get $W2) (local.get $gv))) (local.set $fb (local.get $gv))
+      (local.set $fc (f32x4.mul (v128.load (local.get $v)) (local.get $B2)))
+;; #include lib/fma4.wat
+      (local.set $vv (local.get $fr))
+      ;; m = fma(g, W1, m*B1)
+      (local.set $fa (local.get $gv)) (local.set $fb (local.get $W1)) (local.set $fc (f32x4.mul (v128.load (local.get $m)) (local.get $B1)))
+;; #include lib/fma4.wat
+      (local.set $mv (local.get $fr))
+      (if (v128.any_true (local.get $bad))
         (then (call $adamFloats (local.get $p) (local.get $g) (local.get $m) (local.get $v) (i32.const 4) (local.get $s))
-              (global.set $redo (v128.const i64x2 0 0))
+              (local.set $bad (v128.const i64x2 0 0))
               (local.set $fix (i32.add (local.get $fix) (i32.const 1))))
         (else
           (v128.store (local.get $m) (local.get $mv))

@@ -14,7 +14,7 @@
   ;;   g = -g (MAXIMIZE);  g = fma(p, WD, g) (L2)
   ;;   with momentum: b = g (FIRST) or b = fma(g, DAMP, b*MU);  g = fma(b, MU, g) (NESTEROV) or g = b
   ;;   p = fma(g, NLR, p)
-  ;; A vector with a lane $fma4 cannot round is redone one float at a time with $fma32.
+  ;; A vector with a lane lib/fma4.wat cannot round is redone one float at a time with $fma32.
   ;; Both exports read the scalars at $s as the float64s NLR, WD, MU, DAMP (each already a
   ;; float32 value), then MAXIMIZE, L2, NESTEROV, FIRST (1 or 0); "sgd" ignores MU to FIRST.
 
@@ -56,22 +56,29 @@
   (func (export "sgd") (param $p i32) (param $g i32) (param $n i32) (param $s i32) (result i32)
     (local $NLR v128) (local $WD v128) (local $max i32) (local $l2 i32)
     (local $pv v128) (local $gv v128) (local $r v128) (local $end i32) (local $fix i32)
+;; #include lib/fma4-locals.wat
     (local.set $NLR (f32x4.splat (f32.demote_f64 (f64.load (local.get $s)))))
     (local.set $WD (f32x4.splat (f32.demote_f64 (f64.load offset=8 (local.get $s)))))
     (local.set $max (f64.ne (f64.load offset=32 (local.get $s)) (f64.const 0)))
     (local.set $l2 (f64.ne (f64.load offset=40 (local.get $s)) (f64.const 0)))
-    (global.set $redo (v128.const i64x2 0 0))
     (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $pv (v128.load (local.get $p)))
       (local.set $gv (v128.load (local.get $g)))
       (if (local.get $max) (then (local.set $gv (f32x4.neg (local.get $gv)))))
-      (if (local.get $l2) (then (local.set $gv (call $fma4 (local.get $pv) (local.get $WD) (local.get $gv)))))
-      (local.set $r (call $fma4 (local.get $gv) (local.get $NLR) (local.get $pv)))
-      (if (v128.any_true (global.get $redo))
+      (if (local.get $l2) (then
+        ;; g = fma(p, WD, g)
+        (local.set $fa (local.get $pv)) (local.set $fb (local.get $WD)) (local.set $fc (local.get $gv))
+;; #include lib/fma4.wat
+        (local.set $gv (local.get $fr))))
+      ;; p = fma(g, NLR, p)
+      (local.set $fa (local.get $gv)) (local.set $fb (local.get $NLR)) (local.set $fc (local.get $pv))
+;; #include lib/fma4.wat
+      (local.set $r (local.get $fr))
+      (if (v128.any_true (local.get $bad))
         (then (call $sgdFloats (local.get $p) (local.get $g) (local.get $p) (i32.const 4) (local.get $s) (i32.const 0))
-              (global.set $redo (v128.const i64x2 0 0))
+              (local.set $bad (v128.const i64x2 0 0))
               (local.set $fix (i32.add (local.get $fix) (i32.const 1))))
         (else (v128.store (local.get $p) (local.get $r))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
@@ -84,8 +91,9 @@
   ;; vectors redone.
   (func (export "sgdMomentum") (param $p i32) (param $g i32) (param $b i32) (param $n i32) (param $s i32) (result i32)
     (local $NLR v128) (local $WD v128) (local $MU v128) (local $DAMP v128)
-    (local $max i32) (local $l2 i32) (local $nesterov i32) (local $first i32)
+    (local $max i32) (local $l2 i32) (local $nesterov i32) (local $first i32) (local $undamped i32)
     (local $pv v128) (local $gv v128) (local $bv v128) (local $r v128) (local $end i32) (local $fix i32)
+;; #include lib/fma4-locals.wat
     (local.set $NLR (f32x4.splat (f32.demote_f64 (f64.load (local.get $s)))))
     (local.set $WD (f32x4.splat (f32.demote_f64 (f64.load offset=8 (local.get $s)))))
     (local.set $MU (f32x4.splat (f32.demote_f64 (f64.load offset=16 (local.get $s)))))
@@ -94,24 +102,43 @@
     (local.set $l2 (f64.ne (f64.load offset=40 (local.get $s)) (f64.const 0)))
     (local.set $nesterov (f64.ne (f64.load offset=48 (local.get $s)) (f64.const 0)))
     (local.set $first (f64.ne (f64.load offset=56 (local.get $s)) (f64.const 0)))
-    (global.set $redo (v128.const i64x2 0 0))
+    (local.set $undamped (f64.eq (f64.load offset=24 (local.get $s)) (f64.const 1)))
     (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $pv (v128.load (local.get $p)))
       (local.set $gv (v128.load (local.get $g)))
       (if (local.get $max) (then (local.set $gv (f32x4.neg (local.get $gv)))))
-      (if (local.get $l2) (then (local.set $gv (call $fma4 (local.get $pv) (local.get $WD) (local.get $gv)))))
+      (if (local.get $l2) (then
+        ;; g = fma(p, WD, g)
+        (local.set $fa (local.get $pv)) (local.set $fb (local.get $WD)) (local.set $fc (local.get $gv))
+;; #include lib/fma4.wat
+        (local.set $gv (local.get $fr))))
       (if (local.get $first)
         (then (local.set $bv (local.get $gv)))
-        (else (local.set $bv (call $fma4 (local.get $gv) (local.get $DAMP) (f32x4.mul (v128.load (local.get $b)) (local.get $MU))))))
+        (else (if (local.get $undamped)
+          ;; fma(g, 1, c) rounds g + c once: one float32 add (dampening 0, the usual case)
+          (then (local.set $bv (f32x4.add (local.get $gv) (f32x4.mul (v128.load (local.get $b)) (local.get $MU)))))
+          (else
+            ;; b = fma(g, DAMP, b*MU)
+            (local.set $fa (local.get $gv)) (local.set $fb (local.get $DAMP))
+            (local.set $fc (f32x4.mul (v128.load (local.get $b)) (local.get $MU)))
+;; #include lib/fma4.wat
+            (local.set $bv (local.get $fr))))))
       (if (local.get $nesterov)
-        (then (local.set $gv (call $fma4 (local.get $bv) (local.get $MU) (local.get $gv))))
+        (then
+          ;; g = fma(b, MU, g)
+          (local.set $fa (local.get $bv)) (local.set $fb (local.get $MU)) (local.set $fc (local.get $gv))
+;; #include lib/fma4.wat
+          (local.set $gv (local.get $fr)))
         (else (local.set $gv (local.get $bv))))
-      (local.set $r (call $fma4 (local.get $gv) (local.get $NLR) (local.get $pv)))
-      (if (v128.any_true (global.get $redo))
+      ;; p = fma(g, NLR, p)
+      (local.set $fa (local.get $gv)) (local.set $fb (local.get $NLR)) (local.set $fc (local.get $pv))
+;; #include lib/fma4.wat
+      (local.set $r (local.get $fr))
+      (if (v128.any_true (local.get $bad))
         (then (call $sgdFloats (local.get $p) (local.get $g) (local.get $b) (i32.const 4) (local.get $s) (i32.const 1))
-              (global.set $redo (v128.const i64x2 0 0))
+              (local.set $bad (v128.const i64x2 0 0))
               (local.set $fix (i32.add (local.get $fix) (i32.const 1))))
         (else
           (v128.store (local.get $b) (local.get $bv))

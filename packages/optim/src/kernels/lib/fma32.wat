@@ -20,31 +20,3 @@
     (if (i32.eq (f64.gt (local.get $err) (f64.const 0)) (f64.gt (local.get $half) (f64.const 0)))
       (then (return (f32.demote_f64 (local.get $other)))))
     (local.get $r))
-
-  ;; Non-zero when some $fma4 since the last reset had a lane it could not round by itself.
-  (global $redo (mut v128) (v128.const i64x2 0 0))
-
-  ;; Four lanes of a*b + c in double, each rounded to float32: fma32's result, except where
-  ;; the double sum may be a float32 midpoint (low 29 bits of the double 0x10000000) or the
-  ;; result is in float32's subnormal range (|r| <= 2^-126, where midpoints look otherwise;
-  ;; unless a*b is 0, when the sum is c, or 0, exactly). Such lanes are or-ed into $redo (as
-  ;; masks, not in place: only whether any is set counts), and the caller redoes the vector
-  ;; with $fma32.
-  (func $fma4 (param $a v128) (param $b v128) (param $c v128) (result v128)
-    (local $lo v128) (local $hi v128) (local $r v128)
-    (local.set $lo (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b)))
-      (f64x2.promote_low_f32x4 (local.get $c))))
-    (local.set $hi (f64x2.add
-      (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
-                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b))))
-      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c) (local.get $c)))))
-    (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-    (global.set $redo (v128.or (global.get $redo) (v128.or
-      (v128.or
-        (i64x2.eq (v128.and (local.get $lo) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000))
-        (i64x2.eq (v128.and (local.get $hi) (v128.const i64x2 0x1FFFFFFF 0x1FFFFFFF)) (v128.const i64x2 0x10000000 0x10000000)))
-      (v128.and
-        (f32x4.le (f32x4.abs (local.get $r)) (v128.const f32x4 0x1p-126 0x1p-126 0x1p-126 0x1p-126))
-        (v128.and (f32x4.ne (local.get $a) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $b) (v128.const f32x4 0 0 0 0)))))))
-    (local.get $r))
