@@ -5,11 +5,12 @@ import { memoryRow } from "./rows/memory";
 import { digitsEpochRow, digitsStepRow, mnistMlpRow } from "./rows/mlp";
 import { OP_CASES, matmulRow, opRows } from "./rows/ops";
 import { rmspropRow } from "./rows/optim";
+import { ADAM_CASE, SGD_CASE, SGD_MOMENTUM_CASE, optimizerStepRow } from "./rows/optim-steps";
 import { scalarGraphRow, tinyOpRow } from "./rows/overhead";
 import { collectGarbage } from "./timing";
 
 export const ROW_IDS: readonly string[] = [
-  "mlp784", "matmul512", "rmsprop1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "heap",
+  "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "heap",
 ];
 
 interface Step {
@@ -26,6 +27,9 @@ const STEPS: readonly Step[] = [
   one("mlp784", mnistMlpRow),
   one("matmul512", matmulRow),
   one("rmsprop1e6", rmspropRow),
+  one("adam1e6", (cfg) => optimizerStepRow(cfg, ADAM_CASE)),
+  one("sgdMomentum1e6", (cfg) => optimizerStepRow(cfg, SGD_MOMENTUM_CASE)),
+  one("sgd1e6", (cfg) => optimizerStepRow(cfg, SGD_CASE)),
   { ids: OP_CASES.map((c) => c.spec.id), run: opRows },
   one("tinyOp", tinyOpRow),
   one("graph10k", scalarGraphRow),
