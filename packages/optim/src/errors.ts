@@ -6,6 +6,7 @@ import type { DType, Tensor, TypedArray } from "@minigrad/tensor";
  * `ValueError` (a right kind of argument with a bad value) it throws `OptimizerError`.
  */
 export class OptimizerError extends Error {
+  /** "OptimizerError": the class, for `err.name` checks and stack traces. */
   override name = "OptimizerError";
 }
 

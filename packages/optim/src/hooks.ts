@@ -1,6 +1,8 @@
 /** Returned by every `register...Hook`: `remove()` unregisters the hook (idempotent). */
 export interface RemovableHandle {
+  /** A number unique to this registration, across every hook list. */
   readonly id: number;
+  /** Unregister the hook; calling it again does nothing. */
   remove(): void;
 }
 

@@ -13,15 +13,18 @@ export type StepArgs = [closure?: () => unknown];
 export type StepPreHook<T> = (optimizer: T, args: StepArgs) => StepArgs | void;
 /** Runs after each step. */
 export type StepPostHook<T> = (optimizer: T, args: StepArgs) => void;
+/** Runs at the start of `stateDict()`, before the state is packed. */
 export type StateDictPreHook<T> = (optimizer: T) => void;
 /** May return a replacement for the state dict being returned. */
 export type StateDictPostHook<T> = (optimizer: T, stateDict: OptimizerStateDict) => OptimizerStateDict | void;
 /** May return a replacement for the state dict being loaded. */
 export type LoadStateDictPreHook<T> = (optimizer: T, stateDict: OptimizerStateDict) => OptimizerStateDict | void;
+/** Runs at the end of `loadStateDict()`, once the loaded state is in place. */
 export type LoadStateDictPostHook<T> = (optimizer: T) => void;
 
 /** Options of the state-dict hook registrations: `prepend` runs the hook before the others. */
 export interface HookOptions {
+  /** Run this hook before the ones already registered (false: after them). */
   prepend?: boolean;
 }
 
@@ -151,26 +154,35 @@ export abstract class Optimizer<O extends object> {
    */
   protected abstract update(closure?: () => unknown, loss?: unknown): void;
 
+  /**
+   * Run `hook(optimizer, args)` before each `step`, after the global pre-hooks; returning new
+   * arguments replaces them. As torch's register_step_pre_hook.
+   */
   registerStepPreHook(hook: StepPreHook<this>): RemovableHandle {
     return this.stepPreHooks.add(hook);
   }
 
+  /** Run `hook(optimizer, args)` after each `step`, before the global post-hooks. */
   registerStepPostHook(hook: StepPostHook<this>): RemovableHandle {
     return this.stepPostHooks.add(hook);
   }
 
+  /** Run `hook(optimizer)` at the start of every `stateDict()`. */
   registerStateDictPreHook(hook: StateDictPreHook<this>, options: HookOptions = {}): RemovableHandle {
     return this.stateDictPreHooks.add(hook, options.prepend);
   }
 
+  /** Run `hook(optimizer, stateDict)` on what `stateDict()` returns; it may return another. */
   registerStateDictPostHook(hook: StateDictPostHook<this>, options: HookOptions = {}): RemovableHandle {
     return this.stateDictPostHooks.add(hook, options.prepend);
   }
 
+  /** Run `hook(optimizer, stateDict)` before `loadStateDict` checks it; it may return another. */
   registerLoadStateDictPreHook(hook: LoadStateDictPreHook<this>, options: HookOptions = {}): RemovableHandle {
     return this.loadPreHooks.add(hook, options.prepend);
   }
 
+  /** Run `hook(optimizer)` after `loadStateDict` has loaded the state. */
   registerLoadStateDictPostHook(hook: LoadStateDictPostHook<this>, options: HookOptions = {}): RemovableHandle {
     return this.loadPostHooks.add(hook, options.prepend);
   }

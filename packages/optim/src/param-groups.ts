@@ -106,7 +106,9 @@ export function hasDuplicates(params: readonly Tensor[]): boolean {
 
 /** What is wrong with an option's value: a wrong kind (a `TypeError`) or a bad value (an `OptimizerError`). */
 export interface OptionProblem {
+  /** "type" throws a `TypeError`, "value" an `OptimizerError` (torch's ValueError). */
   kind: "type" | "value";
+  /** The message to throw with, in torch's wording. */
   message: string;
 }
 
@@ -120,7 +122,9 @@ export type OptionCheck = (value: unknown) => OptionProblem | undefined;
  * loaded group and the state checks on every loaded state entry, before changing anything.
  */
 export interface OptimizerChecks<O extends object> {
+  /** One check per option, run in this order on the defaults and on every loaded group. */
   options?: { readonly [K in keyof O]?: OptionCheck };
+  /** One check per state key, run on every loaded state entry that has the key. */
   state?: { readonly [key: string]: OptionCheck };
 }
 

@@ -6,17 +6,25 @@ import { rmspropPlainF32 } from "./kernels/rmsprop";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {
+  /** Learning rate γ: θ ← θ - γ g / (√v + ε). */
   lr: number;
+  /** Smoothing constant α of the squared-gradient average: v ← α v + (1 - α) g². */
   alpha: number;
+  /** ε, added to the denominator after the square root. */
   eps: number;
+  /** L2 penalty λ, added to the gradient first: g ← g + λ θ. */
   weightDecay: number;
+  /** μ: b ← μ b + g / (√v + ε), θ ← θ - γ b; 0 updates θ directly (no buffer). */
   momentum: number;
+  /** Divide by √(v - m²) + ε, with m ← α m + (1 - α) g the gradient's average. */
   centered: boolean;
+  /** Ascend the objective: g ← -g before anything else. */
   maximize: boolean;
 }
 
 /** The per-parameter buffers the update reads and writes, each shaped like the parameter. */
 export interface RMSpropBuffers {
+  /** v, the running average of the squared gradient. */
   squareAvg: Tensor;
   /** Present when momentum > 0. */
   momentumBuffer?: Tensor;

@@ -50,6 +50,7 @@ export const RMSPROP_DEFAULTS: Readonly<RMSpropGroupOptions> = Object.freeze({
 
 /** RMSprop's per-parameter state (`momentumBuffer` only with momentum, `gradAvg` only when centered). */
 export interface RMSpropState extends RMSpropBuffers {
+  /** The number of steps that updated this parameter (saved as torch's `step`). */
   step: number;
 }
 
