@@ -7,6 +7,7 @@ function listOf(parameters: TensorOrTensors): Tensor[] {
   return parameters instanceof Tensor ? [parameters] : Array.from(parameters);
 }
 
+/** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm (2); `Infinity` for the max norm, any other number (1, 0.5, 0, -Infinity) as torch.norm. */
   normType?: number;

@@ -17,9 +17,13 @@ export type SchedulerGroup = ParamGroup<object>;
  * `instanceof Optimizer` at run time, as torch checks `isinstance`.
  */
 export interface SchedulerOptimizer {
+  /** The groups whose `lr` (and `momentum` or `betas`) the scheduler reads and writes. */
   readonly paramGroups: SchedulerGroup[];
+  /** The optimizer's defaults: cyclic schedulers look for `momentum` or `betas` here. */
   readonly defaults: object;
+  /** The optimizer's step, compared at each scheduler step to notice a replaced one. */
   step(...args: never[]): unknown;
+  /** Used once per optimizer to count its steps (for the step-order warning). */
   registerStepPreHook(hook: () => void): RemovableHandle;
 }
 
@@ -112,6 +116,7 @@ export abstract class LRScheduler {
   declare baseLrs: number[];
   /** The epoch (or batch) index of the last `step()`; 0 after construction. */
   declare lastEpoch: number;
+  /** Print torch's line each time a group's lr is set. */
   declare verbose: boolean;
   /** @internal how many times `step` ran (the initial step included). */
   declare _stepCount: number;

@@ -16,11 +16,13 @@ function nestedStates(stateDict: SchedulerStateDict, count: number, owner: strin
   });
 }
 
+/** Options of `SequentialLR`. */
 export interface SequentialLROptions {
   /** The schedulers, in the order they take over (all on this optimizer). */
   schedulers: readonly LRScheduler[];
   /** The epochs where the next scheduler takes over (one fewer than the schedulers). */
   milestones: readonly number[];
+  /** Its own epoch counter starts at lastEpoch + 1 (-1: at 0); each scheduler keeps its own. */
   lastEpoch?: number;
   /** Accepted, and does nothing (as torch). */
   verbose?: boolean;

@@ -1,6 +1,7 @@
 import { OptimizerError } from "../errors";
 import { LRScheduler, lrOf, type BaseSchedulerOptions, type SchedulerOptimizer } from "./base";
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions extends BaseSchedulerOptions {
   /** Half the period: the lr reaches `etaMin` after `tMax` epochs (and climbs back after). */
   tMax: number;
@@ -15,7 +16,9 @@ export interface CosineAnnealingLROptions extends BaseSchedulerOptions {
  * cosine of period `2·tMax`). `step(epoch)` uses the closed form.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half the period, in epochs: the lr reaches `etaMin` at epoch `tMax`. */
   tMax: number;
+  /** The lowest lr. */
   etaMin: number;
 
   constructor(optimizer: SchedulerOptimizer, { tMax, etaMin = 0, lastEpoch = -1, verbose = false }: CosineAnnealingLROptions) {
@@ -46,6 +49,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingWarmRestarts`. */
 export interface CosineAnnealingWarmRestartsOptions extends BaseSchedulerOptions {
   /** Epochs until the first restart (a positive integer). */
   t0: number;
@@ -61,10 +65,15 @@ export interface CosineAnnealingWarmRestartsOptions extends BaseSchedulerOptions
  * (`step(epoch + i / iters)` every batch), without a deprecation warning, as torch.
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** The length of the first period, in epochs. */
   t0: number;
+  /** The length of the current period, in epochs (`t0 * tMult^restarts`). */
   tI: number;
+  /** The factor each period's length is multiplied by at a restart. */
   tMult: number;
+  /** The lowest lr. */
   etaMin: number;
+  /** Epochs since the last restart (fractional after `step(epoch)` with a fraction). */
   tCur: number;
 
   constructor(

@@ -2,6 +2,7 @@ import { OptimizerError } from "../errors";
 import { LRScheduler, perGroup, type BaseSchedulerOptions, type SchedulerOptimizer } from "./base";
 import type { SchedulerStateDict } from "./state";
 
+/** Options of `CyclicLR`; the defaults are torch's. */
 export interface CyclicLROptions extends BaseSchedulerOptions {
   /** The lower lr of the cycle, for all groups or one per group (it replaces each group's lr). */
   baseLr: number | readonly number[];
@@ -34,14 +35,23 @@ export interface CyclicLROptions extends BaseSchedulerOptions {
  * Not chainable. The state dict holds no function (`_scaleFnCustom` is null).
  */
 export class CyclicLR extends LRScheduler {
+  /** Each group's upper lr of the cycle. */
   maxLrs: number[];
+  /** Steps in one cycle: stepSizeUp + stepSizeDown. */
   totalSize: number;
+  /** The fraction of the cycle spent rising: stepSizeUp / totalSize. */
   stepRatio: number;
+  /** The amplitude policy: "triangular", "triangular2" or "exp_range" (unused with scaleFn). */
   mode: string;
+  /** The factor of "exp_range": the amplitude is scaled by gamma^iterations. */
   gamma: number;
+  /** What the amplitude's scale is a function of: the cycle number or the iteration. */
   scaleMode: "cycle" | "iterations";
+  /** Whether each group's momentum moves inversely to the lr. */
   cycleMomentum: boolean;
+  /** Each group's momentum at the peak lr (only when cycling momentum). */
   baseMomentums?: number[];
+  /** Each group's momentum at the lowest lr (only when cycling momentum). */
   maxMomentums?: number[];
   #scaleFnCustom: ((x: number) => number) | null;
 

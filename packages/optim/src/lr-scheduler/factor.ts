@@ -1,6 +1,7 @@
 import { OptimizerError } from "../errors";
 import { LRScheduler, lrOf, type BaseSchedulerOptions, type SchedulerOptimizer } from "./base";
 
+/** Options of `ConstantLR`; the defaults are torch's. */
 export interface ConstantLROptions extends BaseSchedulerOptions {
   /** The factor applied until `totalIters` (1/3). */
   factor?: number;
@@ -10,7 +11,9 @@ export interface ConstantLROptions extends BaseSchedulerOptions {
 
 /** Multiply each group's lr by `factor` until epoch `totalIters`, then restore it (a warmup). */
 export class ConstantLR extends LRScheduler {
+  /** The factor applied to each group's lr before epoch `totalIters`, in [0, 1]. */
   factor: number;
+  /** The epoch at which the lr is restored (divided by `factor` again). */
   totalIters: number;
 
   constructor(
@@ -38,6 +41,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** Options of `LinearLR`; the defaults are torch's. */
 export interface LinearLROptions extends BaseSchedulerOptions {
   /** The factor at epoch 0 (1/3). */
   startFactor?: number;
@@ -49,8 +53,11 @@ export interface LinearLROptions extends BaseSchedulerOptions {
 
 /** Multiply each group's lr by a factor moving linearly from `startFactor` to `endFactor` over `totalIters` epochs. */
 export class LinearLR extends LRScheduler {
+  /** The factor at epoch 0, in [0, 1]. */
   startFactor: number;
+  /** The factor from epoch `totalIters` on, in [0, 1]. */
   endFactor: number;
+  /** The epochs over which the factor moves from `startFactor` to `endFactor`. */
   totalIters: number;
 
   constructor(
@@ -86,6 +93,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of `PolynomialLR`; the defaults are torch's. */
 export interface PolynomialLROptions extends BaseSchedulerOptions {
   /** How many epochs the lr decays (5). */
   totalIters?: number;
@@ -95,7 +103,9 @@ export interface PolynomialLROptions extends BaseSchedulerOptions {
 
 /** Decay each group's lr as `(1 − e / totalIters)^power` until `totalIters`, then keep it (at 0 for power > 0). */
 export class PolynomialLR extends LRScheduler {
+  /** The epochs over which the lr decays; it stays put after. */
   totalIters: number;
+  /** The power of the polynomial `(1 - e / totalIters)^power`. */
   power: number;
 
   constructor(

@@ -5,6 +5,7 @@ import type { SchedulerStateDict } from "./state";
 /** A function of the epoch index (LambdaLR: a factor of the base lr; MultiplicativeLR: of the current lr). */
 export type LrLambda = (epoch: number) => number;
 
+/** Options of `LambdaLR` and `MultiplicativeLR`. */
 export interface LambdaLROptions extends BaseSchedulerOptions {
   /** One function for every group, or one per group. */
   lrLambda: LrLambda | readonly LrLambda[];

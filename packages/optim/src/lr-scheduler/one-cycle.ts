@@ -1,12 +1,15 @@
 import { OptimizerError } from "../errors";
 import { LRScheduler, lrOf, perGroup, type BaseSchedulerOptions, type SchedulerGroup, type SchedulerOptimizer } from "./base";
 
+/** Options of `OneCycleLR`; the defaults are torch's. */
 export interface OneCycleLROptions extends BaseSchedulerOptions {
   /** The peak lr, for all groups or one per group. */
   maxLr: number | readonly number[];
   /** The number of steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number | null;
+  /** With `stepsPerEpoch`, the cycle's length as epochs; used when `totalSteps` is not given. */
   epochs?: number | null;
+  /** With `epochs`: totalSteps = epochs * stepsPerEpoch. */
   stepsPerEpoch?: number | null;
   /** The fraction of the cycle spent raising the lr (0.3). */
   pctStart?: number;
@@ -44,10 +47,13 @@ interface Phase {
  * Not chainable. The state dict names the strategy in `_annealFuncType` (as torch 2.x).
  */
 export class OneCycleLR extends LRScheduler {
+  /** The number of `step()` calls in the cycle; one more throws. */
   totalSteps: number;
   _schedulePhases: Phase[];
   _annealFuncType: "cos" | "linear";
+  /** Whether momentum (or beta1) moves inversely to the lr. */
   cycleMomentum: boolean;
+  /** True when the optimizer has `betas` (Adam-like): beta1 is cycled, not `momentum`. */
   useBeta1?: boolean;
 
   constructor(

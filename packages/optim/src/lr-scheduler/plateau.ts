@@ -4,6 +4,7 @@ import { checkOptimizer, lrOf, type SchedulerOptimizer } from "./base";
 import { restoreState, snapshotState, type SchedulerStateDict } from "./state";
 import { formatLr, warnEpochDeprecated } from "./warnings";
 
+/** Options of `ReduceLROnPlateau`; the defaults are torch's. */
 export interface ReduceLROnPlateauOptions {
   /** "min": reduce when the metric stops decreasing; "max": when it stops increasing ("min"). */
   mode?: "min" | "max";
@@ -31,21 +32,35 @@ export interface ReduceLROnPlateauOptions {
  * `initialLr` and does not step at construction.
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose groups' lrs are reduced. */
   readonly optimizer: SchedulerOptimizer;
+  /** new lr = lr * factor at each reduction (< 1). */
   factor: number;
+  /** Each group's lower bound on the lr. */
   minLrs: number[];
+  /** Epochs without improvement tolerated before a reduction. */
   patience: number;
+  /** Print torch's line for each reduction. */
   verbose: boolean;
+  /** Epochs to wait after a reduction before counting bad epochs again. */
   cooldown: number;
+  /** Epochs of cooldown left (0: not in cooldown). */
   cooldownCounter: number;
+  /** "min": lower metrics are better; "max": higher ones are. */
   mode: "min" | "max";
+  /** How much better counts as better (relative or absolute, per `thresholdMode`). */
   threshold: number;
+  /** "rel": better than best * (1 -/+ threshold); "abs": than best -/+ threshold. */
   thresholdMode: "rel" | "abs";
   /** The best metric so far (±Infinity before the first step). */
   best: number;
+  /** Consecutive epochs without improvement so far. */
   numBadEpochs: number;
+  /** The worst value for `mode` (Infinity for min, -Infinity for max): `best` at the start. */
   modeWorse: number;
+  /** A reduction smaller than this is skipped. */
   eps: number;
+  /** The epoch of the last `step` (0 before the first). */
   lastEpoch: number;
   _lastLr: number[];
 
@@ -141,10 +156,12 @@ export class ReduceLROnPlateau {
     return [...this._lastLr];
   }
 
+  /** Every field but the optimizer, as torch's state_dict. */
   stateDict(): SchedulerStateDict {
     return snapshotState(this);
   }
 
+  /** Restore the fields from a `stateDict()`, all checked first: a bad one changes nothing. */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const mode = stateDict.mode ?? this.mode;
     const thresholdMode = stateDict.thresholdMode ?? this.thresholdMode;

@@ -1,5 +1,6 @@
 import { LRScheduler, lrOf, type BaseSchedulerOptions, type SchedulerOptimizer } from "./base";
 
+/** Options of `StepLR`. */
 export interface StepLROptions extends BaseSchedulerOptions {
   /** Period of the decay, in epochs. */
   stepSize: number;
@@ -9,7 +10,9 @@ export interface StepLROptions extends BaseSchedulerOptions {
 
 /** Multiply each group's lr by `gamma` every `stepSize` epochs. Closed form `baseLr · gamma^⌊e / stepSize⌋`. */
 export class StepLR extends LRScheduler {
+  /** The period of the decay, in epochs. */
   stepSize: number;
+  /** The factor applied every `stepSize` epochs. */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, { stepSize, gamma = 0.1, lastEpoch = -1, verbose = false }: StepLROptions) {
@@ -31,6 +34,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of `MultiStepLR`. */
 export interface MultiStepLROptions extends BaseSchedulerOptions {
   /** Epoch indices where the lr decays (a repeated one decays that many times). */
   milestones: readonly number[];
@@ -43,7 +47,9 @@ export interface MultiStepLROptions extends BaseSchedulerOptions {
  * Counter: `{ [epoch]: times }`.
  */
 export class MultiStepLR extends LRScheduler {
+  /** How many times the lr decays at each milestone epoch (torch's Counter). */
   milestones: { [epoch: string]: number };
+  /** The factor applied at each milestone (once per repeat). */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, { milestones, gamma = 0.1, lastEpoch = -1, verbose = false }: MultiStepLROptions) {
@@ -70,6 +76,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** Options of `ExponentialLR`. */
 export interface ExponentialLROptions extends BaseSchedulerOptions {
   /** Factor of the decay, every epoch. */
   gamma: number;
@@ -77,6 +84,7 @@ export interface ExponentialLROptions extends BaseSchedulerOptions {
 
 /** Multiply each group's lr by `gamma` every epoch. Closed form `baseLr · gamma^e`. */
 export class ExponentialLR extends LRScheduler {
+  /** The factor applied every epoch. */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, { gamma, lastEpoch = -1, verbose = false }: ExponentialLROptions) {

@@ -3,23 +3,27 @@
  * Python's default warnings filter shows a warning once per place it is raised).
  */
 
+/** Warned by `step(epoch)`: passing the epoch is deprecated (torch's text). */
 export const EPOCH_DEPRECATION_WARNING =
   "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. " +
   "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from " +
   "None, the closed form is used instead of the new chainable form, where available. Please open an issue if " +
   "you are unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.";
 
+/** Warned when `optimizer.step` was replaced after the scheduler was attached. */
 export const STEP_OVERRIDDEN_WARNING =
   "Seems like `optimizer.step()` has been overridden after learning rate scheduler initialization. Please, " +
   "make sure to call `optimizer.step()` before `lr_scheduler.step()`. See more details at " +
   "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate";
 
+/** Warned when `scheduler.step()` runs before the first `optimizer.step()`. */
 export const STEP_ORDER_WARNING =
   "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should " +
   "call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will " +
   "result in PyTorch skipping the first value of the learning rate schedule. See more details at " +
   "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate";
 
+/** Warned when `getLr()` is called outside `step` (use `getLastLr()`). */
 export const GET_LR_WARNING =
   "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.";
 
