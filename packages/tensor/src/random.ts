@@ -250,7 +250,9 @@ export class Generator {
 
 /** What `Generator.getState()` returns: the seed and xoshiro128**'s four state words (int32). */
 export interface GeneratorState {
+  /** The seed the stream was last started from (what `initialSeed()` returns). */
   seed: number;
+  /** The four 32-bit state words, s0 to s3, as signed int32 (not all 0). */
   state: [number, number, number, number];
 }
 
