@@ -6,6 +6,7 @@ import { fast } from "../kernels/accelerate";
 import { broadcastShapes, sameShape } from "../shape";
 import { Tensor, checkAlive } from "../tensor";
 import * as ew from "./elementwise";
+import { rebaseHistory } from "./copy-slices";
 import { cast, clone, copyInto, expand } from "./movement";
 
 /**
@@ -30,12 +31,6 @@ function recording(op: string, self: Tensor, ...others: readonly Tensor[]): bool
   const base = self._base;
   if (base !== null && base.isLeaf && base.requiresGrad) {
     throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
-  }
-  if (base !== null) {
-    throw new AutogradError(
-      `${op}: minigrad does not record in-place operations on views of tensors in the graph; ` +
-        "use the out-of-place op (or clone() the view first)",
-    );
   }
   return true;
 }
@@ -81,11 +76,15 @@ function rangesOverlap(a: Tensor, b: Tensor): boolean {
   return alo <= bhi && blo <= ahi;
 }
 
-/** Write `result` (computed out of place) into self and take over its graph node. */
+/**
+ * Write `result` (computed out of place) into self and take over its graph node; on a view,
+ * rebase the history of the tensor it views instead (copy-slices.ts).
+ */
 function commit(self: Tensor, result: Tensor): Tensor {
   copyInto(self, result);
   self._version.value++;
-  self.gradFn = result.gradFn;
+  if (self._base === null) self.gradFn = result.gradFn;
+  else rebaseHistory(self, self._base, result);
   return self;
 }
 
