@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AutogradError, tensor, zeros } from "../src/index";
+import { AutogradError, Tensor, gradcheck, randn, tensor, zeros } from "../src/index";
 
 // In-place ops on views of tensors in the graph rebase the base's history (torch's CopySlices).
 // Expected values from torch 1.13 (Debian's python3-torch), the Python given above each case.
@@ -93,5 +93,20 @@ describe("in-place ops on views of tensors in the graph (CopySlices)", () => {
     expect(() => a.select(0, 0).mul_(2)).toThrow(
       "mul_: a view of a leaf Variable that requires grad is being used in an in-place operation.",
     );
+  });
+  it("passes gradcheck (float64): in-place ops through strided views of a base, reading other inputs", () => {
+    const a = randn([3, 4], { dtype: "float64", requiresGrad: true });
+    const b = randn([4], { dtype: "float64", requiresGrad: true });
+    const f = (x: Tensor, w: Tensor) => {
+      const y = x.mul(1.5);
+      y.select(0, 1).mul_(w.exp()); // a row (stays positive)
+      y.T.narrow(0, 2, 2).add_(x.T.narrow(0, 0, 2).tanh().add(1)); // two columns, through a transpose
+      y.select(1, 0).sqrt_(); // a column: every value is positive by now
+      return y.mul(y).mul(y.tanh()).sum();
+    };
+    const positive = (x: Tensor, w: Tensor) => f(x.abs().add(0.5), w);
+    expect(positive(a, b).isDisposed).toBe(false);
+    expect(Number.isFinite(positive(a, b).item())).toBe(true);
+    expect(gradcheck(positive, [a, b])).toBe(true);
   });
 });
