@@ -49,7 +49,9 @@ interface Phase {
 export class OneCycleLR extends LRScheduler {
   /** The number of `step()` calls in the cycle; one more throws. */
   totalSteps: number;
+  /** @internal the phases' end steps and group keys (torch's `_schedule_phases`; state dict). */
   _schedulePhases: Phase[];
+  /** @internal the annealing strategy, as torch 2.x saves it in the state dict. */
   _annealFuncType: "cos" | "linear";
   /** Whether momentum (or beta1) moves inversely to the lr. */
   cycleMomentum: boolean;
