@@ -23,3 +23,14 @@ export * as functional from "./functional/index";
 export * as init from "./init";
 export type { Reduction } from "./functional/util";
 export * as utils from "./utils/index";
+export {
+  serialize,
+  deserialize,
+  safetensorsHeader,
+  type NamedTensors,
+  type SerializeOptions,
+  type DeserializeOptions,
+} from "./io/safetensors";
+export { SafetensorsError, SAFETENSORS_ERROR_CODES, type SafetensorsErrorCode } from "./io/errors";
+export type { SafetensorsDType } from "./io/dtypes";
+export type { SafetensorsHeader, SafetensorsTensorInfo } from "./io/header";
