@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
@@ -73,6 +73,18 @@ afterAll(async () => {
   if (f64Differences.length > 0) console.log(`float64 checks within ${F64_CROSS_RUNTIME} but not bit-identical: ${new Set(f64Differences).size}`);
   await browser?.close();
   await Promise.all(servers.map((s) => s.close()));
+});
+
+describe("the page's bundle", () => {
+  it("carries no Node-only code: no require, no import of a Node built-in, no worker program, no process", () => {
+    const code = readdirSync(`${DIST}assets`).filter((f) => f.endsWith(".js")).map((f) => readFileSync(`${DIST}assets/${f}`, "utf8")).join("\n");
+    expect(code.length).toBeGreaterThan(100_000);
+    expect(code).not.toMatch(/\brequire\(|\bfrom\s*["']node:|\bimport\(\s*["']node:|receiveMessageOnPort|\bprocess\.(on|exit|env)\b|\bBuffer\.from\b/);
+    // threads.ts names its Node modules only as arguments of process.getBuiltinModule, which a browser lacks
+    const named = [...code.matchAll(/["'`]node:[a-z_]+["'`]/g)].map((m) => code.slice(Math.max(0, m.index - 24), m.index + m[0].length));
+    expect(named.every((at) => at.includes("getBuiltinModule("))).toBe(true);
+    expect(named).toHaveLength(2);
+  });
 });
 
 describe("Node (the reference digests)", () => {
