@@ -103,6 +103,40 @@ export const ADAM_CHECKS: OptimizerChecks<AdamGroupOptions> = Object.freeze({
   state: ADAM_STATE_CHECKS,
 });
 
+/** The group options the Adam family's step reads. */
+type AdamFamilyGroup = { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean };
+
+/** What distinguishes Adam and AdamW: their name in messages, defaults, checks, and where λ goes. */
+export interface AdamFamilyConfig<O extends AdamFamilyGroup> {
+  readonly name: "Adam" | "AdamW";
+  readonly defaults: Readonly<O>;
+  readonly checks: OptimizerChecks<O>;
+  /** θ ← (1 − γλ)θ (AdamW) instead of g ← g + λθ (Adam). */
+  readonly decoupled: boolean;
+}
+
+/**
+ * The optimizer Adam and AdamW both are: the options resolved against the defaults and
+ * checked, one step of `stepAdamFamily`, and torch's defaults for the options an older
+ * checkpoint's groups lack (`__setstate__`).
+ */
+export abstract class AdamFamily<O extends AdamFamilyGroup> extends Optimizer<O> {
+  readonly #family: AdamFamilyConfig<O>;
+
+  protected constructor(family: AdamFamilyConfig<O>, params: Params<O>, options: object) {
+    super(params, resolveOptions(family.name, family.defaults, options), family.checks);
+    this.#family = family;
+  }
+
+  protected update(): void {
+    stepAdamFamily(this.#family.name, this.paramGroups, this.state, this.#family.decoupled);
+  }
+
+  protected override loadDefaults(): Partial<O> {
+    return this.#family.defaults;
+  }
+}
+
 /**
  * Adam, exactly as `torch.optim.Adam` (PyTorch 1.13's for-loop implementation).
  *
@@ -135,28 +169,16 @@ export const ADAM_CHECKS: OptimizerChecks<AdamGroupOptions> = Object.freeze({
  * @example
  * const opt = new Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.99] });
  */
-export class Adam extends Optimizer<AdamGroupOptions> {
+export class Adam extends AdamFamily<AdamGroupOptions> {
   /**
    * @throws OptimizerError with torch's messages, checked in this order before the
    *   parameters: `Invalid learning rate: -1`, `Invalid epsilon value: -1`, `Invalid beta
    *   parameter at index 0: 1.5` (each beta must be in [0, 1)), `Invalid weight_decay value: -1`.
    */
   constructor(params: Params<AdamGroupOptions>, options: AdamOptions = {}) {
-    super(params, resolveOptions("Adam", ADAM_DEFAULTS, options), ADAM_CHECKS);
-  }
-
-  protected update(): void {
-    stepAdamFamily("Adam", this.paramGroups, this.state, false);
-  }
-
-  /** Options missing from an older checkpoint's groups get torch's defaults (`__setstate__`). */
-  protected override loadDefaults(): Partial<AdamGroupOptions> {
-    return ADAM_DEFAULTS;
+    super({ name: "Adam", defaults: ADAM_DEFAULTS, checks: ADAM_CHECKS, decoupled: false }, params, options);
   }
 }
-
-/** The group options the Adam family's step reads. */
-type AdamFamilyGroup = { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean };
 
 function adamBuffers(name: string, state: StateEntry, param: Tensor, group: AdamFamilyGroup, where = ""): AdamBuffers {
   const expAvg = checkOperand(name, "expAvg", state.expAvg, param, where);

@@ -1,10 +1,8 @@
 import type { Tensor } from "@minigrad/tensor";
 import {
-  ADAM_STATE_CHECKS, adamFamilyUpdate, betasCheck, stepAdamFamily, type AdamBuffers, type AdamHyperparameters,
+  ADAM_CHECKS, ADAM_STATE_CHECKS, AdamFamily, adamFamilyUpdate, type AdamBuffers, type AdamHyperparameters,
 } from "./adam";
-import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
-import { resolveOptions } from "./update-checks";
 
 /** AdamW's options as users pass them (each optional), with torch's names in camelCase. */
 export type AdamWOptions = {
@@ -41,65 +39,41 @@ export const ADAMW_DEFAULTS: Readonly<AdamWGroupOptions> = Object.freeze({
   capturable: false,
 });
 
-const { nonNegative, boolean, booleanOrNull, only } = optionChecks;
+const { lr, eps, betas, weightDecay, amsgrad, foreach, maximize } = ADAM_CHECKS.options ?? {};
 
-/** AdamW's checks, in torch's order: lr, eps, each beta, weight_decay; then the flags' types. */
+/** AdamW's checks, Adam's in torch's order: lr, eps, each beta, weight_decay; then the flags' types. */
 export const ADAMW_CHECKS: OptimizerChecks<AdamWGroupOptions> = Object.freeze({
   options: {
-    lr: nonNegative("learning rate"),
-    eps: nonNegative("epsilon value"),
-    betas: betasCheck,
-    weightDecay: nonNegative("weight_decay value"),
-    amsgrad: boolean,
-    foreach: booleanOrNull,
-    maximize: boolean,
-    capturable: only(false, "AdamW: capturable=true is not supported (there are no CUDA graphs)"),
+    lr, eps, betas, weightDecay, amsgrad, foreach, maximize,
+    capturable: optionChecks.only(false, "AdamW: capturable=true is not supported (there are no CUDA graphs)"),
   },
   state: ADAM_STATE_CHECKS,
 });
 
 /**
  * AdamW (Adam with decoupled weight decay), exactly as `torch.optim.AdamW` (PyTorch
- * 1.13's for-loop implementation).
- *
- * For each parameter θ with gradient g (parameters whose `.grad` is null are skipped), at
- * step t = 1, 2, ...:
+ * 1.13's for-loop implementation): `Adam`'s update (see there: moments, bias corrections,
+ * maximize, amsgrad, bit-exactness, differences from other libraries), except that the
+ * weight decay λ (default 0.01) multiplies θ before it instead of adding λθ to the gradient:
  *
  * ```text
- * g ← −g                             if maximize
- * θ ← (1 − γλ)θ                      decoupled weight decay (λ = weightDecay, default 0.01)
- * m ← β₁m + (1 − β₁)g                expAvg, starts at 0
- * v ← β₂v + (1 − β₂)g²               expAvgSq, starts at 0
- * v̂ ← max(v̂, v)                      maxExpAvgSq, if amsgrad (else v̂ = v)
- * d ← √v̂ / √(1 − β₂ᵗ) + ε
- * θ ← θ − (γ / (1 − β₁ᵗ)) · m / d
+ * θ ← (1 − γλ)θ                      then Adam's update of θ, with g left as it is
  * ```
  *
- * As `Adam`, float32 is bit-identical to PyTorch's CPU kernels and float64 follows the
- * same order in double; `1 − γλ` and the bias corrections are formed in double, then
- * rounded once. The decay multiplies θ by `1 − γλ`, so it follows lr schedules (torch's
+ * `1 − γλ` is formed in double, then rounded once. The decay follows lr schedules (torch's
  * choice; the AdamW paper scales λ by the schedule multiplier only).
  *
  * @example
  * const opt = new AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.01 });
  */
-export class AdamW extends Optimizer<AdamWGroupOptions> {
+export class AdamW extends AdamFamily<AdamWGroupOptions> {
   /**
    * @throws OptimizerError with torch's messages, checked in this order before the
    *   parameters: `Invalid learning rate: -1`, `Invalid epsilon value: -1`, `Invalid beta
    *   parameter at index 1: 1` (each beta must be in [0, 1)), `Invalid weight_decay value: -1`.
    */
   constructor(params: Params<AdamWGroupOptions>, options: AdamWOptions = {}) {
-    super(params, resolveOptions("AdamW", ADAMW_DEFAULTS, options), ADAMW_CHECKS);
-  }
-
-  protected update(): void {
-    stepAdamFamily("AdamW", this.paramGroups, this.state, true);
-  }
-
-  /** Options missing from an older checkpoint's groups get torch's defaults (`__setstate__`). */
-  protected override loadDefaults(): Partial<AdamWGroupOptions> {
-    return ADAMW_DEFAULTS;
+    super({ name: "AdamW", defaults: ADAMW_DEFAULTS, checks: ADAMW_CHECKS, decoupled: true }, params, options);
   }
 }
 
