@@ -15,25 +15,9 @@
   ;; a*b + c is rounded twice (to double, then float32), which is wrong only when the double sum
   ;; lands exactly on a float32 midpoint (low 29 bits of the double 0x10000000) or in float32's
   ;; subnormal range. Vectors with such a lane (a few in a million) go through $fma32, the exact
-  ;; scalar form (optim's fma.ts). Returns the number of vectors that did.
+  ;; scalar form (lib/fma32.wat, as optim's fma.ts). Returns the number of vectors that did.
 
-  ;; a*b + c rounded once to float32 (optim's fma.ts): when the double sum is a float32
-  ;; midpoint, its exact rounding error (TwoSum) says which way to round.
-  (func $fma32 (param $a f32) (param $b f32) (param $c f32) (result f32)
-    (local $p f64) (local $s f64) (local $r f32) (local $half f64) (local $other f64) (local $z f64) (local $err f64)
-    (local.set $p (f64.mul (f64.promote_f32 (local.get $a)) (f64.promote_f32 (local.get $b))))
-    (local.set $s (f64.add (local.get $p) (f64.promote_f32 (local.get $c))))
-    (local.set $r (f32.demote_f64 (local.get $s)))
-    (local.set $half (f64.sub (local.get $s) (f64.promote_f32 (local.get $r))))
-    (local.set $other (f64.add (f64.promote_f32 (local.get $r)) (f64.mul (f64.const 2) (local.get $half))))
-    (if (f64.eq (local.get $half) (f64.const 0)) (then (return (local.get $r))))
-    (if (f64.ne (f64.promote_f32 (f32.demote_f64 (local.get $other))) (local.get $other)) (then (return (local.get $r))))
-    (local.set $z (f64.sub (local.get $s) (local.get $p)))
-    (local.set $err (f64.add (f64.sub (local.get $p) (f64.sub (local.get $s) (local.get $z))) (f64.sub (f64.promote_f32 (local.get $c)) (local.get $z))))
-    (if (f64.eq (local.get $err) (f64.const 0)) (then (return (local.get $r))))
-    (if (i32.eq (f64.gt (local.get $err) (f64.const 0)) (f64.gt (local.get $half) (f64.const 0)))
-      (then (return (f32.demote_f64 (local.get $other)))))
-    (local.get $r))
+;; #include lib/fma32.wat
 
   ;; The update above, one float at a time (vectors with a flagged lane, and the 0-3 left).
   (func $rmspropFloats (param $p i32) (param $g i32) (param $v i32) (param $n i32) (param $A f32) (param $W f32) (param $EPS f32) (param $NLR f32)
