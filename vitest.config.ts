@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: {
     alias: {
       "@minigrad/tensor": src("tensor"),
+      // Before "@minigrad/nn", which would also match it as a prefix.
+      "@minigrad/nn/node": fileURLToPath(new URL("./packages/nn/src/node.ts", import.meta.url)),
       "@minigrad/nn": src("nn"),
       "@minigrad/optim": src("optim"),
     },

@@ -2,9 +2,14 @@ import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // `node` (the `@minigrad/nn/node` subpath: file helpers) imports the main entry by its package
+  // name, kept external, so both share one copy of SafetensorsError and the rest.
+  entry: ["src/index.ts", "src/node.ts"],
+  external: ["@minigrad/nn"],
   format: ["esm", "cjs"],
-  dts: { compilerOptions: { paths: {} } },
+  // The node entry's types resolve `@minigrad/nn` to the sources (the dist is being built);
+  // the declarations keep it as an import of the package.
+  dts: { compilerOptions: { paths: { "@minigrad/nn": ["./src/index.ts"] } } },
   sourcemap: true,
   clean: true,
   target: "es2022",

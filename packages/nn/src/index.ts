@@ -27,10 +27,27 @@ export {
   serialize,
   deserialize,
   safetensorsHeader,
+  decodeTensor,
+  selectKeys as safetensorsKeys,
   type NamedTensors,
   type SerializeOptions,
   type DeserializeOptions,
 } from "./io/safetensors";
 export { SafetensorsError, SAFETENSORS_ERROR_CODES, type SafetensorsErrorCode } from "./io/errors";
 export type { SafetensorsDType } from "./io/dtypes";
-export type { SafetensorsHeader, SafetensorsTensorInfo } from "./io/header";
+export {
+  headerLength as safetensorsHeaderLength,
+  parseHeader as parseSafetensorsHeader,
+  MAX_HEADER_BYTES,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+} from "./io/header";
+export {
+  serializeCheckpoint,
+  deserializeCheckpoint,
+  type CheckpointState,
+  type CheckpointTargets,
+  type LoadedCheckpoint,
+  type ModuleLike,
+  type StatefulLike,
+} from "./io/checkpoint";
