@@ -49,7 +49,7 @@ function fill(op: string, t: Tensor, draw: (out: FloatArray) => void): Tensor {
   if (!isFloating(t.dtype)) throw new DTypeError(`${op}: expected a floating point tensor, got ${t.dtype}`);
   if (t.numel === 0) return t;
   const values = Tensor.empty(t.shape, t.dtype);
-  draw(values.storage as FloatArray);
+  draw(values._data as FloatArray);
   noGrad(() => t.copy_(values));
   return t;
 }

@@ -225,12 +225,12 @@ export class Module implements MemberHost {
     noGrad(() => {
       // A value sharing storage with another target (`{ a: m.b.detach(), b: m.a.detach() }`)
       // would be overwritten before it is read: copy those first, so the dict loads as it was.
-      const storages = new Set([...targets.values()].map((t) => t.storage));
+      const storages = new Set([...targets.values()].map((t) => t._data));
       const sources = new Map<Tensor, Tensor>();
       for (const [key, target] of targets) {
         if (!Object.prototype.hasOwnProperty.call(stateDict, key)) continue;
         const value = stateDict[key];
-        const aliased = storages.has(value.storage) && !sameView(value, target);
+        const aliased = storages.has(value._data) && !sameView(value, target);
         sources.set(target, aliased ? value.clone() : value);
       }
       for (const [target, value] of sources) target.copy_(value);
@@ -275,7 +275,7 @@ export class Module implements MemberHost {
 /** The same elements of the same storage, in the same layout. */
 function sameView(a: Tensor, b: Tensor): boolean {
   const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  return a.storage === b.storage && a.offset === b.offset && same(a.shape, b.shape) && same(a.strides, b.strides);
+  return a._data === b._data && a.offset === b.offset && same(a.shape, b.shape) && same(a.strides, b.strides);
 }
 
 /** Indent every line but the first (torch's _addindent). */

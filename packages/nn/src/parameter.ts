@@ -13,7 +13,7 @@ export class Parameter extends Tensor {
     if (!(data instanceof Tensor)) {
       throw new TypeError(`Parameter: expected a Tensor as data, got ${data === null ? "null" : typeof data}`);
     }
-    super(data.storage, data.shape, data.strides, data.offset, data.dtype);
+    super(data._data, data.shape, data.strides, data.offset, data.dtype);
     // Writes through either tensor are the same writes: share the in-place version counter.
     this._version = data._version;
     this.requiresGrad_(requiresGrad);

@@ -36,7 +36,7 @@ const ARRAY_OF: Record<DType, abstract new (n: number) => TypedArray> = {
 export function tensorProblem(t: Tensor): string | undefined {
   if (t.isDisposed) return "was disposed";
   if (!Object.hasOwn(ARRAY_OF, t.dtype)) return `has an unknown dtype ${JSON.stringify(t.dtype)}`;
-  const storage: TypedArray = t.storage;
+  const storage: TypedArray = t._data;
   if (!(storage instanceof ARRAY_OF[t.dtype])) return `is ${t.dtype} but its storage is a ${typeName(storage)}`;
   if (t.numel === 0) return undefined;
   let lo = t.offset, hi = t.offset;

@@ -109,7 +109,7 @@ class Flat {
     }
     checkTensor(value, `LBFGS: the state's ${what}`);
     if (value.shape.length === 1 && (value.strides[0] === 1 || n <= 1)) {
-      return new Flat((value.storage as FloatArray).subarray(value.offset, value.offset + n), value);
+      return new Flat((value._data as FloatArray).subarray(value.offset, value.offset + n), value);
     }
     return new Flat(value.contiguous().toTypedArray() as FloatArray);
   }
@@ -258,7 +258,7 @@ class FlatParams {
     for (const p of this.params) {
       const g = p.grad;
       if (g !== null) {
-        const G = g.storage as FloatArray;
+        const G = g._data as FloatArray;
         eachElement(g, start, (at, k) => (out[k] = G[at]));
       }
       start += p.numel;
@@ -271,7 +271,7 @@ class FlatParams {
     const T = ops.s.r(t.v);
     let start = 0;
     for (const p of this.params) {
-      const P = p.storage as FloatArray;
+      const P = p._data as FloatArray;
       if (ops.f32) eachElement(p, start, (at, k) => (P[at] = fma32(d[k], T, P[at])));
       else eachElement(p, start, (at, k) => (P[at] = d[k] * T + P[at]));
       bumpVersion(p);
@@ -284,7 +284,7 @@ class FlatParams {
     const out = this.array();
     let start = 0;
     for (const p of this.params) {
-      const P = p.storage as FloatArray;
+      const P = p._data as FloatArray;
       eachElement(p, start, (at, k) => (out[k] = P[at]));
       start += p.numel;
     }
@@ -295,7 +295,7 @@ class FlatParams {
   set(values: FloatArray): void {
     let start = 0;
     for (const p of this.params) {
-      const P = p.storage as FloatArray;
+      const P = p._data as FloatArray;
       eachElement(p, start, (at, k) => (P[at] = values[k]));
       bumpVersion(p);
       start += p.numel;

@@ -198,7 +198,7 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   if (param.dtype === "float32" && isPlain(hp) && param.isContiguous && grad.isContiguous && sq.isContiguous) {
     // The default options over contiguous tensors (the usual case): one row, no odometer.
     const c = constants(hp, Math.fround);
-    rmspropPlainF32.run([param.storage as Float32Array, grad.storage as Float32Array, sq.storage as Float32Array],
+    rmspropPlainF32.run([param._data as Float32Array, grad._data as Float32Array, sq._data as Float32Array],
       [param.offset, grad.offset, sq.offset], param.numel, [c.A, c.W, c.EPS, c.NLR]);
     bumpVersion(param);
     bumpVersion(sq);
@@ -206,7 +206,7 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   }
   const views = [param, grad, sq, m, b];
   if (param.dtype === "float32") {
-    const [P, G, V, M, B] = views.map((t) => t.storage as Float32Array);
+    const [P, G, V, M, B] = views.map((t) => t._data as Float32Array);
     const c = constants(hp, Math.fround);
     const plain = !c.maximize && !c.decay && !c.centered && !c.heavyBall;
     forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
@@ -215,7 +215,7 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
       else rmspropPlainF32.run([P, G, V], [off[0], off[1], off[2]], n, [c.A, c.W, c.EPS, c.NLR]);
     });
   } else {
-    const [P, G, V, M, B] = views.map((t) => t.storage as Float64Array);
+    const [P, G, V, M, B] = views.map((t) => t._data as Float64Array);
     const c = constants(hp, (x) => x);
     forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => rowF64(P, G, V, M, B, off, inc, n, c));
   }

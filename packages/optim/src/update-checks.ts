@@ -108,5 +108,5 @@ export function gatherWork<O extends object>(
 
 /** The storage of each view, as the row kernels take them (all the parameter's dtype). */
 export function storages(views: readonly Tensor[]): FloatArray[] {
-  return views.map((t) => t.storage as FloatArray);
+  return views.map((t) => t._data as FloatArray);
 }

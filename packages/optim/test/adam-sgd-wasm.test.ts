@@ -52,7 +52,7 @@ function arenaArrays(count: number, length: number): { arrays: Float32Array[]; f
   const before = memoryStats().inUseBytes;
   const tensors = Array.from({ length: count }, () => keep(tidy(() => Tensor.empty([size], "float32"))));
   expect(memoryStats().inUseBytes - before, "arena storage").toBeGreaterThanOrEqual(count * size * 4);
-  return { arrays: tensors.map((t) => (t.storage as Float32Array).subarray(0, length)), free: () => tensors.forEach((t) => t.dispose()) };
+  return { arrays: tensors.map((t) => (t._data as Float32Array).subarray(0, length)), free: () => tensors.forEach((t) => t.dispose()) };
 }
 
 /**
@@ -262,7 +262,7 @@ function make(data: Float32Array, mode: Mode): Tensor {
   if (mode.startsWith("arena")) {
     return keep(tidy(() => {
       const t = Tensor.empty([data.length], "float32");
-      (t.storage as Float32Array).set(data);
+      (t._data as Float32Array).set(data);
       return t;
     }));
   }

@@ -94,7 +94,7 @@ export function tensor(data: NestedData | ArrayLike<number> | TypedArray, option
     throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${numelOf(shape)} values, got ${flat.length}`);
   }
   const t = make("tensor", shape, dtype ?? DEFAULT_DTYPE);
-  const storage = t.storage;
+  const storage = t._data;
   if (storage instanceof Uint8Array) for (let i = 0; i < flat.length; i++) storage[i] = boolValue(flat[i]);
   else if (storage instanceof Int32Array) {
     for (let i = 0; i < flat.length; i++) {
@@ -158,7 +158,7 @@ function filled(op: string, shape: readonly number[], value: number, options: Te
   if (typeof value !== "number") throw new ArgumentError(`${op}: fill value must be a number, got ${typeof value}`);
   if (dtype === "int32") checkInt32(op, value);
   const t = make(op, shape, dtype);
-  if (value !== 0) t.storage.fill(dtype === "bool" ? boolValue(value) : value);
+  if (value !== 0) t._data.fill(dtype === "bool" ? boolValue(value) : value);
   return finish(t, options);
 }
 
@@ -208,7 +208,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
     checkInt32("arange", lo + (n - 1) * step);
   }
   const t = make("arange", [n], dtype);
-  for (let i = 0; i < n; i++) t.storage[i] = lo + i * step;
+  for (let i = 0; i < n; i++) t._data[i] = lo + i * step;
   return finish(t, options);
 }
 
@@ -226,7 +226,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) t.storage[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) t._data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(t, options);
 }
 
@@ -234,7 +234,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape("eye", [n, m]);
   const t = make("eye", [n, m], dtypeOption("eye", options, DEFAULT_DTYPE));
-  for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
+  for (let i = 0; i < Math.min(n, m); i++) t._data[i * m + i] = 1;
   return finish(t, options);
 }
 
@@ -248,7 +248,7 @@ function floatDtype(op: string, options: TensorOptions): "float32" | "float64" {
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkShape("rand", shape);
   const t = make("rand", shape, floatDtype("rand", options));
-  (options.generator ?? defaultGenerator).fillUniform(t.storage as FloatArray, 0, 1);
+  (options.generator ?? defaultGenerator).fillUniform(t._data as FloatArray, 0, 1);
   return finish(t, options);
 }
 
@@ -256,7 +256,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkShape("randn", shape);
   const t = make("randn", shape, floatDtype("randn", options));
-  (options.generator ?? defaultGenerator).fillNormal(t.storage as FloatArray, 0, 1);
+  (options.generator ?? defaultGenerator).fillNormal(t._data as FloatArray, 0, 1);
   return finish(t, options);
 }
 
@@ -274,6 +274,6 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     checkInt32("randint", high - 1);
   }
   const t = make("randint", shape, dtype);
-  (options.generator ?? defaultGenerator).fillRandint(t.storage as Int32Array | FloatArray, low, high);
+  (options.generator ?? defaultGenerator).fillRandint(t._data as Int32Array | FloatArray, low, high);
   return finish(t, options);
 }

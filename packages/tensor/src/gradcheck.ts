@@ -42,7 +42,7 @@ export function gradcheck(
   for (let j = 0; j < outFlat; j++) {
     for (const i of checked) leaves[i].grad = null;
     const seed = Tensor.empty(output.shape, output.dtype);
-    seed.storage[j] = 1;
+    seed._data[j] = 1;
     if (output.requiresGrad) output.backward(seed, { retainGraph: true });
     checked.forEach((i, c) => {
       const g = leaves[i].grad?.toTypedArray();
@@ -54,7 +54,7 @@ export function gradcheck(
   noGrad(() => {
     checked.forEach((i, c) => {
       const x = leaves[i];
-      const data = x.storage;
+      const data = x._data;
       for (let e = 0; e < x.numel; e++) {
         const original = data[e];
         data[e] = original + eps;

@@ -23,7 +23,7 @@ const ndarrayOwners =
  */
 export function toNdarray(t: Tensor): NdArray<TypedArray> {
   checkAlive("toNdarray", t);
-  const nd = ndarray(t.storage, [...t.shape], [...t.strides], t.offset);
+  const nd = ndarray(t._data, [...t.shape], [...t.strides], t.offset);
   const block = t._block;
   if (block !== null && ndarrayOwners !== null && !block.freed) {
     block.owners++;

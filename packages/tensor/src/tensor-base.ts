@@ -34,7 +34,7 @@ export function checkAlive(op: string, t: TensorBase): void {
 
 /** Storage, shape and lifetime of a tensor; see `Tensor`, the class to use. */
 export class TensorBase {
-  private readonly _storage: TypedArray;
+  private readonly _array: TypedArray;
   /** The size of each dim (`[]` for a 0-d tensor), as torch's `.shape`. */
   readonly shape: readonly number[];
   /** Elements to step in `storage` per index of each dim; 0 on expanded dims. */
@@ -59,7 +59,7 @@ export class TensorBase {
     offset = 0,
     dtype?: DType,
   ) {
-    this._storage = storage;
+    this._array = storage;
     // Not copied: every caller hands over a fresh array (readonly keeps users from mutating it).
     this.shape = shape;
     this.strides = strides;
@@ -77,10 +77,26 @@ export class TensorBase {
     track(this);
   }
 
-  /** The typed array holding the elements (shared with views). Throws once disposed. */
+  /**
+   * The typed array holding the elements (shared with views). Throws once disposed.
+   *
+   * Safe to keep across `dispose()`: once handed out, an arena block (the storage of large
+   * float tensors) is no longer reused when its tensors are disposed, only once the garbage
+   * collector finds this array unreachable, so the array never shows another tensor's values.
+   */
   get storage(): TypedArray {
     if (this._disposed) throw disposedError("storage", this);
-    return this._storage;
+    if (this._block !== null) this._block.exposed = true;
+    return this._array;
+  }
+
+  /**
+   * @internal The storage as library code reads it: like `storage`, but not marked handed
+   * out, so `dispose()` can return its arena block at once. Never give it to user code.
+   */
+  get _data(): TypedArray {
+    if (this._disposed) throw disposedError("storage", this);
+    return this._array;
   }
 
   /**
@@ -93,12 +109,15 @@ export class TensorBase {
     this._disposed = true;
     const block = this._block;
     this._block = null;
-    if (block !== null && --block.owners === 0) arena()?.release(block);
+    if (block === null || --block.owners > 0) return;
+    // Storage handed out by `storage` may still be read: the collector returns it, not dispose.
+    if (block.exposed) arena()?.watch(this._array, block);
+    else arena()?.release(block);
   }
 
   /** @internal see memory.ts: its arena block outlives the scope that made it */
   _watchBlock(): void {
-    if (this._block !== null && !this._disposed) arena()?.watch(this._storage, this._block);
+    if (this._block !== null && !this._disposed) arena()?.watch(this._array, this._block);
   }
 
   /** True once `dispose()` was called on this tensor (directly or by a tidy scope). */
@@ -132,7 +151,7 @@ export class TensorBase {
     if (this.numel !== 1) {
       throw new TensorError(`item: a Tensor with ${this.numel} elements cannot be converted to a scalar`);
     }
-    return this.storage[this.offset];
+    return this._data[this.offset];
   }
 
   /** The values in row-major order as a fresh typed array of this dtype, alone in its buffer. */
@@ -140,7 +159,7 @@ export class TensorBase {
     checkAlive("toTypedArray", this);
     // Not allocate(): its small storage shares a buffer (slab.ts), and callers may hash or transfer `.buffer`.
     const out = ownArray(this.dtype, this.numel);
-    k.mapUnary(k.copy, { storage: out, shape: this.shape, strides: contiguousStrides(this.shape), offset: 0 }, this);
+    k.mapUnary(k.copy, { _data: out, shape: this.shape, strides: contiguousStrides(this.shape), offset: 0 }, this);
     return out;
   }
 

@@ -52,7 +52,7 @@ export class Tensor extends TensorBase {
 
   /** @internal a view over this tensor's storage that shares its version counter. */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-    const t = new Tensor(this.storage, shape, strides, offset, this.dtype);
+    const t = new Tensor(this._data, shape, strides, offset, this.dtype);
     t._version = this._version;
     t._base = this._base ?? this;
     return t;
@@ -164,7 +164,7 @@ export class Tensor extends TensorBase {
   /** A tensor sharing this storage, cut from the graph (no grad, a leaf). */
   detach(): Tensor {
     checkAlive("detach", this);
-    const t = new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+    const t = new Tensor(this._data, this.shape, this.strides, this.offset, this.dtype);
     t._version = this._version;
     return t;
   }

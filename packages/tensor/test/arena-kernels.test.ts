@@ -57,7 +57,7 @@ const sameBits = (a: Float32Array, b: Float32Array) => {
 
 /** reduce.ts's JS sum of a plain array (one row into one slot), for comparison. */
 function sumRowOf(acc: Float64Array, xs: Float32Array): void {
-  reduceInto("sum", acc, [0], { storage: xs, shape: [xs.length], strides: [1], offset: 0 });
+  reduceInto("sum", acc, [0], { _data: xs, shape: [xs.length], strides: [1], offset: 0 });
 }
 
 const ROWS: readonly (readonly [number, number])[] = [[1, 0], [3, 1], [4, 0], [5, 2], [127, 3], [128, 0], [1001, 1], [4099, 2]];
@@ -261,15 +261,15 @@ describe("long rows are split with the worker thread", () => {
       const a = randn(shape), b = randn(shape);
       const reluGrad = (g: Tensor, y: Tensor) => {
         const out = zeros(g.shape); // in the arena, so the kernel splits it too
-        expect(arena()?.holds(out.storage)).toBe(true);
-        wasm.fast.reluGrad(out.storage, 0, 1, g.storage, 0, 1, y.storage, 0, 1, g.numel);
+        expect(arena()?.holds(out._data)).toBe(true);
+        wasm.fast.reluGrad(out._data, 0, 1, g._data, 0, 1, y._data, 0, 1, g.numel);
         return out;
       };
       const all = () =>
         [a.add(b), a.sub(b), a.mul(b), a.div(b), a.exp(), a.tanh(), a.sigmoid(), a.relu(), reluGrad(a, b.relu())]
           .map((t) => {
-            expect(arena()?.holds(t.storage)).toBe(true);
-            const values = Float32Array.from(t.storage);
+            expect(arena()?.holds(t._data)).toBe(true);
+            const values = Float32Array.from(t._data);
             t.dispose(); // 8 MB each: free its arena block now
             return values;
           });

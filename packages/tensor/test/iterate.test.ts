@@ -5,7 +5,7 @@ import { randn } from "../src/index";
 
 /** repeatBlock: when an operand is one dense block repeated along the leading dims. */
 describe("repeatBlock", () => {
-  const view = (shape: number[], strides: number[], offset = 0) => ({ storage: new Float32Array(0), shape, strides, offset });
+  const view = (shape: number[], strides: number[], offset = 0) => ({ _data: new Float32Array(0), shape, strides, offset });
 
   it("finds a bias block, as given or expanded (stride 0)", () => {
     expect(repeatBlock(view([128], [1]), [32, 128])).toBe(128);

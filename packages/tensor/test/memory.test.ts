@@ -27,11 +27,11 @@ describe("the arena", () => {
   it("dispose returns the block, and the next tensor of that size reuses it, zero-filled", () => {
     const a = ones(BIG);
     const before = inUse();
-    const at = a.storage.byteOffset;
+    const at = a._data.byteOffset;
     a.dispose();
     expect(inUse()).toBe(before - BIG_BYTES);
     const b = zeros(BIG);
-    expect(b.storage.byteOffset).toBe(at);
+    expect(b._data.byteOffset).toBe(at);
     expect(b.sum().item()).toBe(0);
     b.dispose();
   });

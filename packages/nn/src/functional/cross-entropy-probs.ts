@@ -27,7 +27,7 @@ export function crossEntropyProbs(input: Tensor, target: Tensor, layout: ClassLa
   const { classes, inner, rows } = layout;
   const smooth = labelSmoothing / classes;
   const logp = logSoftmaxRows(input, layout);
-  const lp = logp.storage;
+  const lp = logp._data;
   const y = dense(target);
   const losses = new Float64Array(rows);
   let total = 0;
@@ -48,8 +48,8 @@ export function crossEntropyProbs(input: Tensor, target: Tensor, layout: ClassLa
     const gv = dense(g);
     const gx = needs[0] ? Tensor.empty(logp.shape, logp.dtype) : null;
     const gy = needs[1] ? Tensor.empty(target.shape, target.dtype) : null;
-    const gxs = gx?.storage as FloatArray | undefined;
-    const gys = gy?.storage as FloatArray | undefined;
+    const gxs = gx?._data as FloatArray | undefined;
+    const gys = gy?._data as FloatArray | undefined;
     for (let r = 0; r < rows; r++) {
       const scale = reduction === "none" ? gv[r] : reduction === "mean" ? gv[0] / rows : gv[0];
       const base = rowBase(r, layout);

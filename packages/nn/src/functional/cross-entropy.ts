@@ -51,7 +51,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   }
   const targets = classTargets(op, input, target, layout);
   const logp = logSoftmaxRows(input, layout);
-  const lp = logp.storage;
+  const lp = logp._data;
   const { classes, inner, rows } = layout;
   const smooth = labelSmoothing / classes;
 
@@ -82,7 +82,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   // runs over every row, ignored ones too (d = 0 there), as torch's.
   return record(out, "CrossEntropyBackward", [input], (g, [logp, target]) => {
     const grad = Tensor.empty(logp.shape, logp.dtype);
-    const gi = grad.storage as FloatArray;
+    const gi = grad._data as FloatArray;
     const tg = dense(target);
     const gv = dense(g);
     const single = logp.dtype === "float32";

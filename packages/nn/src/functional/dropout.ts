@@ -33,7 +33,7 @@ export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, trainin
   const uniforms = new Float64Array(input.numel);
   (options.generator ?? defaultGenerator).fillUniform(uniforms, 0, 1);
   const mask = Tensor.empty(input.shape, input.dtype);
-  const m = mask.storage;
+  const m = mask._data;
   const keep = 1 - prob;
   const scale = 1 / keep;
   for (let i = 0; i < uniforms.length; i++) m[i] = uniforms[i] < keep ? scale : 0;

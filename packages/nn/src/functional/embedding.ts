@@ -29,13 +29,13 @@ export function embedding(input: Tensor, weight: Tensor, { paddingIdx = null }: 
     }
   }
   const out = Tensor.empty([...input.shape, dim], weight.dtype);
-  const o = out.storage;
+  const o = out._data;
   const w = dense(weight);
   for (let k = 0; k < indices.length; k++) o.set(w.subarray(indices[k] * dim, (indices[k] + 1) * dim), k * dim);
   const { shape, dtype } = weight;
   return record(out, "EmbeddingBackward", [weight], (g, [input]) => {
     const grad = Tensor.empty(shape, dtype);
-    const gw = grad.storage as FloatArray;
+    const gw = grad._data as FloatArray;
     const gv = dense(g);
     const idx = dense(input);
     for (let k = 0; k < idx.length; k++) {

@@ -23,7 +23,7 @@ export function fmtShape(shape: readonly number[]): string {
 
 /** The values in row-major order: a zero-copy window when contiguous, else a copy. */
 export function dense(t: Tensor): TypedArray {
-  if (t.isContiguous) return t.storage.subarray(t.offset, t.offset + t.numel);
+  if (t.isContiguous) return t._data.subarray(t.offset, t.offset + t.numel);
   return t.toTypedArray();
 }
 
@@ -100,7 +100,7 @@ export function checkedTarget(op: string, t: number, classes: number, ignoreInde
  */
 export function logSoftmaxRows(input: Tensor, { batch, classes, inner }: ClassLayout): Tensor {
   const out = Tensor.empty(input.shape, input.dtype);
-  const o = out.storage as FloatArray;
+  const o = out._data as FloatArray;
   const x = dense(input);
   // classes last (N, C): contiguous rows, the case @minigrad/tensor's kernels (wasm) cover
   if (inner === 1) {
@@ -133,10 +133,10 @@ export function reduced(
 ): Tensor {
   if (reduction === "none") {
     const out = Tensor.empty(layout.targetShape, input.dtype);
-    out.storage.set(losses);
+    out._data.set(losses);
     return out;
   }
   const out = Tensor.empty([], input.dtype);
-  out.storage[0] = reduction === "mean" ? total / denom : total;
+  out._data[0] = reduction === "mean" ? total / denom : total;
   return out;
 }

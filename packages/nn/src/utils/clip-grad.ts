@@ -18,7 +18,7 @@ export interface ClipGradNormOptions {
 /** Every element of `t` in row-major order, whatever its strides. */
 function forEachValue(t: Tensor, fn: (x: number) => void): void {
   const { shape, strides, offset } = t;
-  const storage: TypedArray = t.storage;
+  const storage: TypedArray = t._data;
   const n = t.numel;
   if (n === 0) return;
   const index = new Array<number>(shape.length).fill(0);

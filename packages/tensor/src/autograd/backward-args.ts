@@ -24,7 +24,7 @@ export function seedOf(root: Tensor, gradient: unknown, options: unknown): { see
   if (gradient === undefined || gradient === null) {
     if (root.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
     const seed = Tensor.empty(root.shape, root.dtype);
-    seed.storage.fill(1);
+    seed._data.fill(1);
     return { seed, retainGraph: retainGraph ?? false };
   }
   if (!sameShape(gradient.shape, root.shape)) {

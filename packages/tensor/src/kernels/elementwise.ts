@@ -27,8 +27,8 @@ export type BinaryRow = (
  * (or single-value) operands run as one flat row, without the odometer.
  */
 export function mapUnary(row: UnaryRow, out: View, a: View): void {
-  const o = out.storage;
-  const x = a.storage;
+  const o = out._data;
+  const x = a._data;
   const n = countOf(out.shape);
   if (n === 0) return;
   const sa = flatStep(a, n);
@@ -43,9 +43,9 @@ export function mapUnary(row: UnaryRow, out: View, a: View): void {
 
 /** Apply a binary row kernel: `out = f(a, b)`, `a` and `b` broadcastable to out's shape. */
 export function mapBinary(row: BinaryRow, out: View, a: View, b: View): void {
-  const o = out.storage;
-  const x = a.storage;
-  const y = b.storage;
+  const o = out._data;
+  const x = a._data;
+  const y = b._data;
   const n = countOf(out.shape);
   if (n === 0) return;
   const so = flatStep(out, n);
@@ -277,7 +277,7 @@ export function clampMaskRow(min: number, max: number): UnaryRow {
 }
 
 export function fillView(out: View, value: number): void {
-  const o = out.storage;
+  const o = out._data;
   forEachRow(out.shape, [out.strides], [out.offset], (off, n, s) => {
     const so = s[0];
     if (so === 1) {
@@ -290,10 +290,10 @@ export function fillView(out: View, value: number): void {
 
 /** out[where] = cond ? a : b, all views of one shape. */
 export function select3(out: View, cond: View, a: View, b: View): void {
-  const o = out.storage;
-  const c = cond.storage;
-  const x = a.storage;
-  const y = b.storage;
+  const o = out._data;
+  const c = cond._data;
+  const x = a._data;
+  const y = b._data;
   forEachRow(
     out.shape,
     [out.strides, cond.strides, a.strides, b.strides],

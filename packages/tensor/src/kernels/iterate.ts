@@ -6,13 +6,16 @@ import type { TypedArray } from "../dtype";
  * kernels take them directly; kernels never import Tensor and know nothing of autograd.
  */
 export interface View {
-  /** The typed array holding the elements (possibly more than this view covers). */
-  readonly storage: TypedArray;
+  /**
+   * The typed array holding the elements (possibly more than this view covers): a tensor's
+   * storage as library code reads it (Tensor's `_data`; users read `storage`).
+   */
+  readonly _data: TypedArray;
   /** The size of each dim. */
   readonly shape: readonly number[];
-  /** Elements to step in `storage` per index of each dim (0 on broadcast dims). */
+  /** Elements to step in `_data` per index of each dim (0 on broadcast dims). */
   readonly strides: readonly number[];
-  /** Index in `storage` of element (0, 0, ...). */
+  /** Index in `_data` of element (0, 0, ...). */
   readonly offset: number;
 }
 

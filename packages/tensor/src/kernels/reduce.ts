@@ -11,7 +11,7 @@ export type ReduceKind = "sum" | "max" | "min";
 
 export function reduceInto(kind: ReduceKind, acc: Float64Array, accStrides: readonly number[], a: View): void {
   acc.fill(kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity);
-  const x = a.storage;
+  const x = a._data;
   // A batch of contiguous float32 rows summed into one row (a bias gradient): wasm SIMD,
   // the same float64 additions in the same order as the loop below.
   if (

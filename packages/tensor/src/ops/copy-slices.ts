@@ -17,7 +17,7 @@ import { clone, copyInto } from "./movement";
  * old history, as tensors made from the old values do.
  */
 export function rebaseHistory(view: Tensor, base: Tensor, result: Tensor): void {
-  const region = geometry(view), whole = geometry(base), length = base.storage.length, dtype = base.dtype;
+  const region = geometry(view), whole = geometry(base), length = base._data.length, dtype = base.dtype;
   const copySlices = new Node("CopySlices", [base, result], (g) => {
     const { over, inside } = laidOut(g.dtype, length, whole, region);
     copyInto(over, g);

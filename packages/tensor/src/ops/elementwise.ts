@@ -26,7 +26,7 @@ import { cast, expand } from "./movement";
 export function scalar(value: number, dtype: DType, op = "scalar"): Tensor {
   if (dtype === "int32") checkInt32(op, value);
   const t = Tensor.empty([], dtype);
-  t.storage[0] = value;
+  t._data[0] = value;
   return t;
 }
 

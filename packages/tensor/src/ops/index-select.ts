@@ -27,7 +27,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(op, dim, Math.max(x.ndim, 1));
   const size = x.ndim === 0 ? 1 : x.shape[d];
   const indices = index.contiguous();
-  const idx = indices.storage as Int32Array;
+  const idx = indices._data as Int32Array;
   const at = indices.offset;
   const k = indices.numel;
   for (let j = 0; j < k; j++) {
@@ -41,14 +41,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const inner = x.shape.slice(d + 1).reduce((a, b) => a * b, 1);
   const outer = x.shape.slice(0, d).reduce((a, b) => a * b, 1);
   const out = Tensor._uninitialized(outShape, x.dtype);
-  gatherSlices(out.storage, src.storage, src.offset, idx, at, k, outer, size, inner);
+  gatherSlices(out._data, src._data, src.offset, idx, at, k, outer, size, inner);
 
   const inShape = x.shape, dtype = x.dtype;
   if (!isFloating(dtype)) return out;
   return record(out, "IndexSelectBackward", [x], (g) => {
     const grad = Tensor.empty(inShape, dtype);
     const gc = g.contiguous();
-    scatterAddSlices(grad.storage as FloatArray, gc.storage as FloatArray, gc.offset, idx, at, k, outer, size, inner);
+    scatterAddSlices(grad._data as FloatArray, gc._data as FloatArray, gc.offset, idx, at, k, outer, size, inner);
     return [grad];
   });
 }

@@ -50,7 +50,7 @@ function checkOverlap(op: string, self: Tensor, ...inputs: readonly Tensor[]): v
     );
   }
   for (const t of inputs) {
-    if (t.storage !== self.storage || t.numel === 0 || self.numel === 0) continue;
+    if (t._data !== self._data || t.numel === 0 || self.numel === 0) continue;
     const same = t.offset === self.offset && sameShape(t.shape, self.shape) && sameShape(t.strides, self.strides);
     if (!same && rangesOverlap(self, t)) {
       throw new TensorError(

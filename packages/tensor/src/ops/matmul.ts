@@ -78,19 +78,19 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   const brs = b.strides[b.ndim - 2], bcs = b.strides[b.ndim - 1];
   const batch = nd === 2 ? [] : a.shape.slice(0, -2);
   const out = Tensor._uninitialized(nd === 2 ? [m, n] : [...batch, m, n], a.dtype); // the kernel writes every element
-  const data = out.storage as FloatArray;
+  const data = out._data as FloatArray;
   if (nd === 2) {
     // One product, no batch to visit (the usual case: every product of a linear layer).
-    const A = { data: a.storage, offset: a.offset, rowStride: ars, colStride: acs };
-    const B = { data: b.storage, offset: b.offset, rowStride: brs, colStride: bcs };
+    const A = { data: a._data, offset: a.offset, rowStride: ars, colStride: acs };
+    const B = { data: b._data, offset: b.offset, rowStride: brs, colStride: bcs };
     matmulKernel(data, 0, A, B, m, k, n);
   } else {
     let outOffset = 0;
     // Visit every batch index; within a row of batches the offsets advance by the batch stride.
     forEachRow(batch, [a.strides.slice(0, -2), b.strides.slice(0, -2)], [a.offset, b.offset], (off, count, s) => {
       for (let i = 0; i < count; i++) {
-        const A = { data: a.storage, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
-        const B = { data: b.storage, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
+        const A = { data: a._data, offset: off[0] + i * s[0], rowStride: ars, colStride: acs };
+        const B = { data: b._data, offset: off[1] + i * s[1], rowStride: brs, colStride: bcs };
         matmulKernel(data, outOffset, A, B, m, k, n);
         outOffset += m * n;
       }
@@ -136,11 +136,11 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   }
   const out = Tensor._uninitialized([n, p], dtype); // the kernel writes every element
   matmulKernel(
-    out.storage as FloatArray, 0,
-    { data: mat1.storage, offset: mat1.offset, rowStride: mat1.strides[0], colStride: mat1.strides[1] },
-    { data: mat2.storage, offset: mat2.offset, rowStride: mat2.strides[0], colStride: mat2.strides[1] },
+    out._data as FloatArray, 0,
+    { data: mat1._data, offset: mat1.offset, rowStride: mat1.strides[0], colStride: mat1.strides[1] },
+    { data: mat2._data, offset: mat2.offset, rowStride: mat2.strides[0], colStride: mat2.strides[1] },
     n, m, p,
-    { data: bias.storage, offset: bias.offset, stride: bias.strides[1] },
+    { data: bias._data, offset: bias.offset, stride: bias.strides[1] },
   );
   // d/dinput = g (summed back to input's shape by expand), d/dmat1 = g @ mat2^T, d/dmat2 = mat1^T @ g
   return record(out, "AddmmBackward", [bias, mat1, mat2], (g, [mat1, mat2], needs) => [

@@ -50,7 +50,7 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const outShape = keepdim ? kept : x.shape.filter((_, i) => !dims.includes(i));
   // sum counts bools (torch gives int64, minigrad int32); amax/amin of bools stay bool, as torch.
   const out = Tensor.empty(outShape, x.dtype === "bool" && kind === "sum" ? "int32" : x.dtype);
-  out.storage.set(acc);
+  out._data.set(acc);
   return out;
 }
 
@@ -135,7 +135,7 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   const out = Tensor.empty(x.shape.filter((_, i) => i !== d), "int32");
   if (out.numel === 0) return keepdim ? reshape(out, keptShape(x.shape, [d])) : out;
   const rows = moveLastContiguous(x.detach(), d);
-  argmaxRows(out.storage as Int32Array, rows.storage, rows.numel / n, n);
+  argmaxRows(out._data as Int32Array, rows._data, rows.numel / n, n);
   return keepdim ? reshape(out, keptShape(x.shape, [d])) : out;
 }
 
@@ -147,7 +147,7 @@ function lastOrder(ndim: number, d: number): number[] {
 /** A contiguous copy of x with dim d moved last, so kernels can work row by row. */
 function moveLastContiguous(x: Tensor, d: number): Tensor {
   const moved = x.ndim === 0 || d === x.ndim - 1 ? x : permute(x, lastOrder(x.ndim, d));
-  return moved.isContiguous && moved.offset === 0 && moved.storage.length === moved.numel ? moved : clone(moved);
+  return moved.isContiguous && moved.offset === 0 && moved._data.length === moved.numel ? moved : clone(moved);
 }
 
 function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
@@ -157,7 +157,7 @@ function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
   const rows = moveLastContiguous(xf.detach(), d);
   const n = x.ndim === 0 ? 1 : x.shape[d];
   const out = Tensor.empty(rows.shape, xf.dtype);
-  if (rows.numel > 0) softmaxRows(out.storage as FloatArray, rows.storage as FloatArray, rows.numel / n, n, log);
+  if (rows.numel > 0) softmaxRows(out._data as FloatArray, rows._data as FloatArray, rows.numel / n, n, log);
   // Rows were computed with dim d last: put it back (one copy, so the output owns its storage).
   const order = lastOrder(x.ndim, d);
   const inverse = mapDims(order.length, (i) => order.indexOf(i));

@@ -61,6 +61,8 @@ export interface Block {
   freed: boolean;
   /** whether the FinalizationRegistry watches it (blocks made inside a scope wait for its end) */
   registered: boolean;
+  /** handed to user code (a tensor's `storage`): only the collector may return it, not dispose */
+  exposed: boolean;
 }
 
 /**
@@ -124,7 +126,7 @@ export class Arena {
     }
     const data = new type(this.buffer, at, length);
     if (reused && zero) data.fill(0); // fresh pages are zero already
-    const block: Block = { at, bytes, owners: 0, freed: false, registered: false };
+    const block: Block = { at, bytes, owners: 0, freed: false, registered: false, exposed: false };
     this.live.set(at, block);
     if (watch) this.watch(data, block);
     this.inUse += bytes;
