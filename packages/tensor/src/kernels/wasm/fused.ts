@@ -27,9 +27,11 @@ export interface FusedKernelSpec {
   readonly name: string;
   /** the type of every array */
   readonly dtype: "float32" | "float64";
-  /** how many arrays it takes; which of them it reads and which it writes (indices) */
+  /** how many arrays it takes (1 to 8) */
   readonly arrays: number;
+  /** the indices of the arrays it reads: those staged through copies are copied in first */
   readonly reads: readonly number[];
+  /** the indices of the arrays it writes: those staged through copies are copied back after */
   readonly writes: readonly number[];
   /** how many scalars it takes (0 if omitted) */
   readonly scalars?: number;
@@ -67,6 +69,7 @@ export class FusedKernel {
   private shared: SharedKernel | null = null;
   private f: Export | null | undefined;
 
+  /** @param spec - the kernel's description, as given to `fusedKernel` */
   constructor(readonly spec: FusedKernelSpec) {
     if (spec.arrays < 1 || spec.arrays > 8) throw new Error(`fusedKernel ${spec.name}: 1 to 8 arrays, got ${spec.arrays}`);
     this.bytes = spec.dtype === "float32" ? 4 : 8;

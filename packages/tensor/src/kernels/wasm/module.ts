@@ -15,11 +15,17 @@ export class WasmModule {
   private loaded: LoadedModule | null | undefined; // undefined until first asked for
 
   /**
-   * `base64`: the module's bytes (importing a shared memory), as the generated files hold them.
+   * `name`: the .wat it was built from, for messages. `base64`: the module's bytes (importing
+   * a shared memory), as the generated files hold them.
    * `arena: false` runs it over a memory of its own even where the arena exists (tests of the
    * path that engines without SharedArrayBuffer take).
    */
-  constructor(readonly name: string, private readonly base64: string, private readonly options: { arena?: boolean } = {}) {}
+  constructor(name: string, private readonly base64: string, private readonly options: { arena?: boolean } = {}) {
+    this.name = name;
+  }
+
+  /** The .wat the module was built from (`exp.wat`), for messages. */
+  readonly name: string;
 
   /** The instance, made on first use; null where WebAssembly or SIMD128 is unavailable. */
   get(): LoadedModule | null {
