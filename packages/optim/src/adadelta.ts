@@ -38,12 +38,15 @@ export const ADADELTA_DEFAULTS: Readonly<AdadeltaGroupOptions> = Object.freeze({
 
 /** The buffers the update reads and writes, each shaped like the parameter. */
 export interface AdadeltaBuffers {
+  /** v, the running average of the squared gradient (torch's square_avg); starts at 0. */
   squareAvg: Tensor;
+  /** u, the running average of the squared update Δ² (torch's acc_delta); starts at 0. */
   accDelta: Tensor;
 }
 
 /** Adadelta's per-parameter state (`step` counts the updates; the update does not use it). */
 export interface AdadeltaState extends AdadeltaBuffers {
+  /** The number of updates of this parameter (torch's step, an int there). */
   step: number;
 }
 
@@ -130,10 +133,15 @@ export class Adadelta extends Optimizer<AdadeltaGroupOptions> {
 
 /** The options `adadeltaUpdate` reads (a resolved parameter group has them all). */
 export interface AdadeltaHyperparameters {
+  /** Coefficient γ that scales Δ before it is applied to θ; default 1.0. */
   lr: number;
+  /** Coefficient ρ of both running averages (v and u); default 0.9. */
   rho: number;
+  /** Term added inside both square roots, √(u + ε) / √(v + ε); default 1e-6. */
   eps: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

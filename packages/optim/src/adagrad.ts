@@ -41,7 +41,9 @@ export const ADAGRAD_DEFAULTS: Readonly<AdagradGroupOptions> = Object.freeze({
 
 /** Adagrad's per-parameter state. */
 export interface AdagradState {
+  /** The number of updates of this parameter, t (torch's step, a 0-d tensor there). */
   step: number;
+  /** s, the sum of the squared gradients (torch's sum); starts at initialAccumulatorValue. */
   sum: Tensor;
 }
 
@@ -127,10 +129,15 @@ export class Adagrad extends Optimizer<AdagradGroupOptions> {
 
 /** The options `adagradUpdate` reads (a resolved parameter group has them all). */
 export interface AdagradHyperparameters {
+  /** Learning rate γ, before the decay; default 1e-2. */
   lr: number;
+  /** Learning-rate decay η: step t uses γ / (1 + (t − 1)η); torch's lr_decay, default 0. */
   lrDecay: number;
+  /** Term added to the denominator after the square root, √s + ε; default 1e-10. */
   eps: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

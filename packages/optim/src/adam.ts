@@ -53,12 +53,15 @@ export const ADAM_DEFAULTS: Readonly<AdamGroupOptions> = Object.freeze({
 
 /** Adam's (and AdamW's) per-parameter state; `maxExpAvgSq` only with amsgrad. */
 export interface AdamState extends AdamBuffers {
+  /** The number of updates of this parameter, t (torch's step, a 0-d tensor there). */
   step: number;
 }
 
 /** The buffers the update reads and writes, each shaped like the parameter. */
 export interface AdamBuffers {
+  /** m, the running average of the gradient (torch's exp_avg); starts at 0. */
   expAvg: Tensor;
+  /** v, the running average of the squared gradient (torch's exp_avg_sq); starts at 0. */
   expAvgSq: Tensor;
   /** Present when amsgrad. */
   maxExpAvgSq?: Tensor;
@@ -216,11 +219,17 @@ export function stepAdamFamily<O extends AdamFamilyGroup>(
 
 /** The options `adamUpdate` reads (a resolved parameter group has them all). */
 export interface AdamHyperparameters {
+  /** Learning rate γ; default 1e-3. */
   lr: number;
+  /** Coefficients (β₁, β₂) of the running averages of g and g²; default [0.9, 0.999]. */
   betas: readonly [number, number];
+  /** Term added to the denominator after the square root and bias correction; default 1e-8. */
   eps: number;
+  /** λ (torch's weight_decay): g + λθ in Adam (default 0), θ·(1 − γλ) in AdamW (default 1e-2). */
   weightDecay: number;
+  /** AMSGrad: divide by the running maximum of v (maxExpAvgSq); default false. */
   amsgrad: boolean;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

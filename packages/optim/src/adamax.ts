@@ -38,12 +38,15 @@ export const ADAMAX_DEFAULTS: Readonly<AdamaxGroupOptions> = Object.freeze({
 
 /** The buffers the update reads and writes, each shaped like the parameter. */
 export interface AdamaxBuffers {
+  /** m, the running average of the gradient (torch's exp_avg); starts at 0. */
   expAvg: Tensor;
+  /** u, the decayed infinity norm max(β₂u, |g| + ε) (torch's exp_inf); starts at 0. */
   expInf: Tensor;
 }
 
 /** Adamax's per-parameter state. */
 export interface AdamaxState extends AdamaxBuffers {
+  /** The number of updates of this parameter, t (torch's step, a 0-d tensor there). */
   step: number;
 }
 
@@ -122,10 +125,15 @@ export class Adamax extends Optimizer<AdamaxGroupOptions> {
 
 /** The options `adamaxUpdate` reads (a resolved parameter group has them all). */
 export interface AdamaxHyperparameters {
+  /** Learning rate γ, divided by 1 − β₁ᵗ; default 2e-3. */
   lr: number;
+  /** Coefficients (β₁, β₂) of the gradient's average and infinity norm; default [0.9, 0.999]. */
   betas: readonly [number, number];
+  /** Term added to |g| inside the maximum (not to the denominator); default 1e-8. */
   eps: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

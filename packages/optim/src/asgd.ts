@@ -44,6 +44,7 @@ export const ASGD_DEFAULTS: Readonly<ASGDGroupOptions> = Object.freeze({
  * one-element tensors are read as their values).
  */
 export interface ASGDState {
+  /** The number of updates of this parameter, t (torch's step). */
   step: number;
   /** The step size of the next step, ηₜ (float32-valued, whatever the parameter's dtype). */
   eta: number;
@@ -153,8 +154,11 @@ export class ASGD extends Optimizer<ASGDGroupOptions> {
 
 /** The options `asgdUpdate` reads (a resolved parameter group has them all). */
 export interface ASGDHyperparameters {
+  /** Decay term λ: θ ← θ·(1 − λη) − ηg (and η's schedule); torch's lambd, default 1e-4. */
   lambd: number;
+  /** L2 penalty w added to the gradient (g + wθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

@@ -12,7 +12,9 @@ import type { FloatArray } from "@minigrad/tensor";
  * `tensor.reciprocal() * float` (torch 1.13's `__rtruediv__`).
  */
 export interface Num {
+  /** The value (a double, or a value of the dtype when `t`). */
   readonly v: number;
+  /** A 0-d tensor of the parameters' dtype (true) or a Python float (false). */
   readonly t: boolean;
 }
 
@@ -20,10 +22,12 @@ export interface Num {
 export class Scalars {
   constructor(readonly r: (x: number) => number) {}
 
+  /** A Python float: `v` as it is. */
   py(v: number): Num {
     return { v, t: false };
   }
 
+  /** A 0-d tensor of the dtype: `v` rounded to it. */
   ten(v: number): Num {
     return { v: this.r(v), t: true };
   }
@@ -39,49 +43,60 @@ export class Scalars {
     return tensor ? this.ten(f(x, y)) : this.py(f(x, y));
   }
 
+  /** `a + b`: a tensor, in the dtype, if either operand is one; else a double. */
   add(a: Num, b: Num): Num {
     return this.op(a, b, (x, y) => x + y);
   }
 
+  /** `a - b`, mixed as `add`. */
   sub(a: Num, b: Num): Num {
     return this.op(a, b, (x, y) => x - y);
   }
 
+  /** `a * b`, mixed as `add`. */
   mul(a: Num, b: Num): Num {
     return this.op(a, b, (x, y) => x * y);
   }
 
+  /** `a / b`, mixed as `add`; a float over a tensor is `b.reciprocal() * a`. */
   div(a: Num, b: Num): Num {
     if (!a.t && b.t) return this.ten(this.r(1 / b.v) * this.r(a.v)); // b.reciprocal() * a
     return this.op(a, b, (x, y) => x / y);
   }
 
+  /** `-a`, of the same kind. */
   neg(a: Num): Num {
     return { v: -a.v, t: a.t };
   }
 
+  /** `abs(a)`, of the same kind. */
   abs(a: Num): Num {
     return { v: Math.abs(a.v), t: a.t };
   }
 
+  /** `a.sqrt()`: a tensor of the dtype. */
   sqrt(a: Num): Num {
     return this.ten(Math.sqrt(a.v));
   }
 
+  /** `a < b`, both rounded to the dtype if either is a tensor. */
   lt(a: Num, b: Num): boolean {
     const [x, y] = this.pair(a, b);
     return x < y;
   }
 
+  /** `a <= b`, compared as `lt`. */
   le(a: Num, b: Num): boolean {
     const [x, y] = this.pair(a, b);
     return x <= y;
   }
 
+  /** `a > b`, compared as `lt`. */
   gt(a: Num, b: Num): boolean {
     return this.lt(b, a);
   }
 
+  /** `a >= b`, compared as `lt`. */
   ge(a: Num, b: Num): boolean {
     return this.le(b, a);
   }
@@ -99,7 +114,9 @@ export class Scalars {
 
 /** Vector operations of one dtype, as torch's CPU kernels compute them (f32: emulated FMAs). */
 export interface VectorOps {
+  /** True for float32 parameters, false for float64. */
   readonly f32: boolean;
+  /** The scalar arithmetic of the same dtype. */
   readonly s: Scalars;
   /** `a.dot(b)`: the reference BLAS's sequential sum of rounded products (no FMA). */
   dot(a: FloatArray, b: FloatArray): Num;
@@ -113,6 +130,7 @@ export interface VectorOps {
   scale(out: FloatArray, a: FloatArray, scalar: number): void;
 }
 
+/** torch's vector operations for float32 (`f32`) or float64 parameters. */
 export function vectorOps(f32: boolean): VectorOps {
   const r = f32 ? Math.fround : (x: number) => x;
   const s = new Scalars(r);
@@ -177,9 +195,13 @@ export type DirectionalEvaluate = (t: Num) => [number, FloatArray];
 
 /** What the line search found: the loss and gradient at x + t·d, t, and how many evaluations it made. */
 export interface LineSearchResult {
+  /** The loss at the accepted step, a double. */
   loss: number;
+  /** The flat gradient at the accepted step. */
   flatGrad: FloatArray;
+  /** The accepted step length t. */
   t: Num;
+  /** How many times the search evaluated the objective. */
   funcEvals: number;
 }
 

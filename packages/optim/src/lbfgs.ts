@@ -46,7 +46,9 @@ export const LBFGS_DEFAULTS: Readonly<LBFGSGroupOptions> = Object.freeze({
  * tensors (`t`, `ro`, `hDiag`, `al`) are numbers here.
  */
 export interface LBFGSState {
+  /** Closure evaluations over all steps so far (torch's func_evals). */
   funcEvals: number;
+  /** Iterations over all steps so far (torch's n_iter). */
   nIter: number;
   /** The two-loop recursion's coefficients (historySize entries, null until used). */
   al?: (number | null)[];
@@ -62,7 +64,9 @@ export interface LBFGSState {
   ro: number[] | null;
   /** The scale of the initial inverse Hessian, yᵀs / yᵀy. */
   hDiag: number | null;
+  /** The flat gradient where the last iteration started (torch's prev_flat_grad). */
   prevFlatGrad: Tensor | null;
+  /** The loss where the last iteration started (torch's prev_loss). */
   prevLoss: number | null;
 }
 

@@ -40,13 +40,17 @@ export const NADAM_DEFAULTS: Readonly<NAdamGroupOptions> = Object.freeze({
 
 /** The buffers the update reads and writes, each shaped like the parameter. */
 export interface NAdamBuffers {
+  /** m, the running average of the gradient (torch's exp_avg); starts at 0. */
   expAvg: Tensor;
+  /** v, the running average of the squared gradient (torch's exp_avg_sq); starts at 0. */
   expAvgSq: Tensor;
 }
 
 /** NAdam's per-parameter state: `muProduct` is μ₁μ₂…μₜ (1 before the first step). */
 export interface NAdamState extends NAdamBuffers {
+  /** The number of updates of this parameter, t (torch's step, a 0-d tensor there). */
   step: number;
+  /** Π = μ₁μ₂…μₜ, the product of the momentum coefficients (torch's mu_product); starts at 1. */
   muProduct: number;
 }
 
@@ -176,10 +180,15 @@ export class NAdam extends Optimizer<NAdamGroupOptions> {
 
 /** The options `nadamUpdate` reads (a resolved parameter group has them all). */
 export interface NAdamHyperparameters {
+  /** Learning rate γ; default 2e-3. */
   lr: number;
+  /** Coefficients (β₁, β₂) of the running averages of g and g²; default [0.9, 0.999]. */
   betas: readonly [number, number];
+  /** Term added to the denominator after the square root, √(v / (1 − β₂ᵗ)) + ε; default 1e-8. */
   eps: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** ψ in μₜ = β₁(1 − ½·0.96^(tψ)); torch's momentum_decay, default 4e-3. */
   momentumDecay: number;
 }
 

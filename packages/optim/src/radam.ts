@@ -35,12 +35,15 @@ export const RADAM_DEFAULTS: Readonly<RAdamGroupOptions> = Object.freeze({
 
 /** The buffers the update reads and writes, each shaped like the parameter. */
 export interface RAdamBuffers {
+  /** m, the running average of the gradient (torch's exp_avg); starts at 0. */
   expAvg: Tensor;
+  /** v, the running average of the squared gradient (torch's exp_avg_sq); starts at 0. */
   expAvgSq: Tensor;
 }
 
 /** RAdam's per-parameter state. */
 export interface RAdamState extends RAdamBuffers {
+  /** The number of updates of this parameter, t (torch's step, a 0-d tensor there). */
   step: number;
 }
 
@@ -122,9 +125,13 @@ export class RAdam extends Optimizer<RAdamGroupOptions> {
 
 /** The options `radamUpdate` reads (a resolved parameter group has them all). */
 export interface RAdamHyperparameters {
+  /** Learning rate γ; default 1e-3. */
   lr: number;
+  /** Coefficients (β₁, β₂) of the running averages of g and g²; default [0.9, 0.999]. */
   betas: readonly [number, number];
+  /** Term added to the rectified step's denominator after the square root, √v + ε; default 1e-8. */
   eps: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
 }
 

@@ -35,6 +35,7 @@ export const RPROP_DEFAULTS: Readonly<RpropGroupOptions> = Object.freeze({
 
 /** Rprop's per-parameter state. */
 export interface RpropState {
+  /** The number of updates of this parameter (torch's step, an int there). */
   step: number;
   /** The previous step's gradient (zero where its sign flipped). */
   prev: Tensor;
@@ -132,8 +133,11 @@ export class Rprop extends Optimizer<RpropGroupOptions> {
 
 /** The options `rpropUpdate` reads (a resolved parameter group has them all). */
 export interface RpropHyperparameters {
+  /** (η₋, η₊): step-size factors when the gradient's sign flips or holds; default [0.5, 1.2]. */
   etas: readonly [number, number];
+  /** (Γmin, Γmax): each step size's bounds; torch's step_sizes, default [1e-6, 50]. */
   stepSizes: readonly [number, number];
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

@@ -16,14 +16,19 @@ export type SpecialNumber = "NaN" | "Infinity" | "-Infinity" | "-0";
  * strings (NaN payloads are not kept: every NaN reads back as the canonical NaN).
  */
 export interface TensorJSON {
+  /** The tensor's size along each dimension. */
   shape: number[];
+  /** The tensor's dtype: float32, float64, int32 or bool. */
   dtype: DType;
+  /** Every element, row-major; NaN, ±Infinity and -0 as strings. */
   data: (number | SpecialNumber)[];
 }
 
 /** A state dict as JSON: tensors become `{ "$tensor": TensorJSON }`, special numbers `{ "$number": "NaN" }`. */
 export interface StateDictJSON {
+  /** `OptimizerStateDict.state` encoded: ids as string keys, tensors and special numbers tagged. */
   state: { [id: string]: { [key: string]: JSONValue } };
+  /** `OptimizerStateDict.paramGroups` encoded: options tagged as in state, params as ids. */
   paramGroups: ({ [key: string]: JSONValue } & { params: number[] })[];
 }
 

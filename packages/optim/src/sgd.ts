@@ -51,6 +51,7 @@ export const SGD_DEFAULTS: Readonly<Omit<SGDGroupOptions, "lr"> & { lr: number |
 
 /** SGD's per-parameter state: torch keeps `momentumBuffer: null` when momentum is 0 (and no step). */
 export interface SGDState {
+  /** b, the momentum buffer (torch's momentum_buffer); null until a step with momentum > 0. */
   momentumBuffer: Tensor | null;
 }
 
@@ -168,11 +169,17 @@ export class SGD extends Optimizer<SGDGroupOptions> {
 
 /** The options `sgdUpdate` reads (a resolved parameter group has them all). */
 export interface SGDHyperparameters {
+  /** Learning rate γ: θ ← θ − γg; required (torch's SGD has no default). */
   lr: number;
+  /** Momentum factor μ (0: no momentum buffer); default 0. */
   momentum: number;
+  /** Dampening τ: b ← μb + (1 − τ)g after the buffer's first step; default 0. */
   dampening: number;
+  /** L2 penalty λ added to the gradient (g + λθ); torch's weight_decay, default 0. */
   weightDecay: number;
+  /** Nesterov momentum, g ← g + μb (needs momentum > 0, dampening 0); default false. */
   nesterov: boolean;
+  /** Maximize the objective (g ← −g first); default false. */
   maximize: boolean;
 }
 

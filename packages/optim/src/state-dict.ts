@@ -14,7 +14,9 @@ export type PackedParamGroup = { [key: string]: unknown } & { params: number[] }
  * that have state. What `stateDict()` returns is a snapshot (tensors are copies).
  */
 export interface OptimizerStateDict {
+  /** Each parameter's state (step, buffers, ...) by its id; only parameters that have state. */
   state: Record<number, StateEntry>;
+  /** Each group's options, with its parameters as ids (torch's param_groups). */
   paramGroups: PackedParamGroup[];
 }
 
