@@ -7,6 +7,8 @@ export {
 export { cat, stack } from "./ops/movement";
 export { where } from "./ops/elementwise";
 export { addmm, mm } from "./ops/matmul";
+/** One recurrent layer over a whole sequence (what nn's RNN, LSTM and GRU run per layer and direction). */
+export { recurrentLayer, type RecurrentMode } from "./ops/recurrent";
 /** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
 export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
