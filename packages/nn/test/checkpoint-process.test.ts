@@ -14,11 +14,17 @@ import { elementBits } from "./helpers/safetensors";
 const dir = mkdtempSync(join(tmpdir(), "minigrad-ckpt-proc-"));
 const child = join(dir, "child.mjs");
 beforeAll(() => bundleForNode(fileURLToPath(new URL("./helpers/checkpoint-child.ts", import.meta.url)), child), 60_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const live = new Set<ChildProcess>();
+afterAll(async () => {
+  for (const proc of live) proc.kill("SIGKILL"); // after a failed assertion, no loop is left running
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A kill-loop child, with the highest step it reported saving so far. */
 function startLoop(path: string) {
   const proc = spawn(process.execPath, [child, "kill-loop", path], { stdio: ["ignore", "pipe", "inherit"] });
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
   const state = { seen: 0 };
   let buffered = "";
   let saved: (ok: boolean) => void = () => undefined;

@@ -12,6 +12,9 @@ import { loadCheckpoint, saveCheckpoint, saveSafetensors } from "@minigrad/nn/no
 import { killLoopModel, makeRun, trainSteps } from "./checkpoint-train";
 
 setMatmulThreads(1);
+// A loop whose parent is gone (its stdout pipe closed) or that ran far too long stops by itself.
+process.stdout.on("error", () => process.exit(2));
+setTimeout(() => process.exit(3), 120_000).unref();
 const [mode, path, ...rest] = process.argv.slice(2);
 
 async function killLoop(): Promise<void> {
