@@ -9,6 +9,8 @@ export { where } from "./ops/elementwise";
 export { addmm, mm } from "./ops/matmul";
 /** One recurrent layer over a whole sequence (what nn's RNN, LSTM and GRU run per layer and direction). */
 export { recurrentLayer, type RecurrentMode } from "./ops/recurrent";
+/** Parametrised activations (torch.nn.functional's), as primitives: nn's layers call these. */
+export { leakyRelu, elu, softplus, hardtanh, silu, mish } from "./ops/activations";
 /** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
 export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
