@@ -14,7 +14,8 @@ const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.m
 
 function snippet(): string {
   const section = readme.split(/^## /m).find((s) => s.startsWith("Saving and loading\n"));
-  const code = section?.match(/```ts\n([\s\S]*?)```/)?.[1];
+  // The section's JSON snippet (the safetensors one comes first).
+  const code = [...(section ?? "").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((c) => c.includes("stateDictToJSON("));
   if (code === undefined) throw new Error('README.md has no ts block under "## Saving and loading"');
   return code;
 }

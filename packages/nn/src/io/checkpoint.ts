@@ -4,20 +4,27 @@ import { deserialize, safetensorsHeader, serialize } from "./safetensors";
 
 /** Anything with a module's state dict (a `Module`). */
 export interface ModuleLike {
+  /** Its tensors by torch's keys. */
   stateDict(): Record<string, Tensor>;
+  /** Copy tensors in (checked first). */
   loadStateDict(stateDict: Record<string, Tensor>): unknown;
 }
 
 /** Anything with a state dict of plain data and tensors (an optimizer, an lr scheduler). */
 export interface StatefulLike {
+  /** A snapshot of its state: plain data and tensors. */
   stateDict(): object;
+  /** Restore a state from `stateDict()` (checked first). */
   loadStateDict(stateDict: object): unknown;
 }
 
 /** What a checkpoint holds: `saveCheckpoint`'s and `serializeCheckpoint`'s argument. */
 export interface CheckpointState {
+  /** The model (a `Module`): its parameters and persistent buffers. */
   model: ModuleLike;
+  /** Its optimizer: state (moments, step counts) and param groups. */
   optimizer: StatefulLike;
+  /** An lr scheduler of that optimizer, if the run has one. */
   scheduler?: StatefulLike;
   /** Counters of the training loop, given back by `loadCheckpoint`. */
   epoch?: number;
@@ -30,7 +37,9 @@ export interface CheckpointState {
 
 /** Where a checkpoint is loaded into: `loadCheckpoint`'s second argument. */
 export interface CheckpointTargets {
+  /** A model of the saved architecture (loaded first). */
   model: ModuleLike;
+  /** An optimizer of the saved kind over that model's parameters, in the same groups. */
   optimizer: StatefulLike;
   /** Required when the checkpoint has a scheduler, refused when it has none. */
   scheduler?: StatefulLike;
@@ -43,7 +52,9 @@ export interface CheckpointTargets {
 
 /** What `loadCheckpoint` gives back besides loading the model, optimizer and scheduler. */
 export interface LoadedCheckpoint {
+  /** The `epoch` that was saved, if any. */
   epoch: number | undefined;
+  /** The `step` that was saved, if any. */
   step: number | undefined;
   /** The generator state that was saved (already set on the target generator), if any. */
   generatorState: GeneratorState | undefined;

@@ -55,6 +55,7 @@ export const SAFETENSORS_ERROR_CODES: readonly SafetensorsErrorCode[] = [
  * message names the tensor and the values at fault; `code` says which check failed.
  */
 export class SafetensorsError extends Error {
+  /** Which check failed (see `SafetensorsErrorCode`). */
   readonly code: SafetensorsErrorCode;
 
   constructor(code: SafetensorsErrorCode, message: string) {

@@ -9,7 +9,9 @@ export const MAX_DIMS = 64;
 
 /** One tensor's entry in a safetensors header. */
 export interface SafetensorsTensorInfo {
+  /** The file's dtype (what `decodeTensor` reads it as: see `SafetensorsDType`). */
   readonly dtype: SafetensorsDType;
+  /** The dims, row-major ([] for a 0-d tensor). */
   readonly shape: readonly number[];
   /** Byte range [begin, end) in the data buffer (which starts after the header). */
   readonly dataOffsets: readonly [number, number];
@@ -17,6 +19,7 @@ export interface SafetensorsTensorInfo {
 
 /** A checked safetensors header: every tensor's entry, in the header's order, and the metadata. */
 export interface SafetensorsHeader {
+  /** Every tensor's entry by name, in the header's order. */
   readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
   /** `__metadata__` (an empty object when the file has none); no prototype, so any key is only a key. */
   readonly metadata: Readonly<Record<string, string>>;
