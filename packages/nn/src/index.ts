@@ -10,6 +10,8 @@ export { Dropout } from "./layers/dropout";
 export { Flatten } from "./layers/flatten";
 export { Embedding, type EmbeddingLayerOptions } from "./layers/embedding";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm";
+export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions } from "./layers/rnn";
+export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellBaseOptions, type RNNCellOptions } from "./layers/rnn-cell";
 export {
   MSELoss,
   CrossEntropyLoss,
