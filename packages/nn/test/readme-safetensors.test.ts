@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { manualSeed, randint, randn, type Tensor } from "@minigrad/tensor";
-import { functional as F, type Module } from "@minigrad/nn";
+import { functional as F, type Module, type Sequential } from "@minigrad/nn";
 import { readSafetensorsHeader } from "@minigrad/nn/node";
 import type { Adam } from "@minigrad/optim";
 import { elementBits } from "./helpers/safetensors";
@@ -24,7 +24,7 @@ describe("README: Saving and loading (safetensors and checkpoints)", () => {
     const file = join(tmp, "snippet.ts");
     writeFileSync(file, `${code}\nexport { dir, model, optimizer, inference, resumed, resumedOptimizer, step };\n`);
     const ran = (await import(/* @vite-ignore */ file)) as {
-      dir: string; model: Module; optimizer: Adam; inference: Module; resumed: Module; resumedOptimizer: Adam; step: number;
+      dir: string; model: Sequential; optimizer: Adam; inference: Sequential; resumed: Sequential; resumedOptimizer: Adam; step: number;
     };
     try {
       expect(ran.step).toBe(3);
@@ -35,7 +35,7 @@ describe("README: Saving and loading (safetensors and checkpoints)", () => {
       for (const [m, o] of [[ran.model, ran.optimizer], [ran.resumed, ran.resumedOptimizer]] as const) {
         manualSeed(11);
         o.zeroGrad();
-        F.crossEntropy(m.forward(randn([32, 64])) as Tensor, randint(0, 10, [32])).backward();
+        F.crossEntropy(m.forward(randn([32, 64])), randint(0, 10, [32])).backward();
         o.step();
       }
       expect(allBits(ran.resumed)).toEqual(allBits(ran.model));
