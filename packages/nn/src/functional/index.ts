@@ -11,3 +11,12 @@ export { mseLoss, binaryCrossEntropyWithLogits, type MseLossOptions, type BceWit
 export { crossEntropy, type CrossEntropyOptions } from "./cross-entropy";
 export { nllLoss, type NllLossOptions } from "./nll-loss";
 export type { Reduction } from "./util";
+export { leakyRelu, elu, softplus, hardtanh, silu, mish } from "@minigrad/tensor";
+export { dropout2d } from "./dropout2d";
+export { batchNorm, type BatchNormOptions } from "./batch-norm";
+export { groupNorm } from "./group-norm";
+export {
+  l1Loss, smoothL1Loss, huberLoss, klDiv, binaryCrossEntropy,
+  type L1LossOptions, type SmoothL1LossOptions, type HuberLossOptions, type KLDivOptions, type KLDivReduction,
+  type BinaryCrossEntropyOptions,
+} from "./regression-losses";

@@ -1,0 +1,149 @@
+import { ArgumentError, ShapeError, Tensor, noGrad, record, tensor, type FloatArray } from "@minigrad/tensor";
+import { checkFloating, dense, fmtShape } from "./util";
+
+/** Options of `batchNorm`; the defaults are torch's. */
+export interface BatchNormOptions {
+  /** The per-channel scale (C), or none. */
+  weight?: Tensor | null;
+  /** The per-channel shift (C), or none. */
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics (and update the running ones); false by default. */
+  training?: boolean;
+  /** The running statistics move this far towards the batch's in training: r = (1 - m) r + m b (0.1). */
+  momentum?: number;
+  /** Added to the variance before the square root (1e-5). */
+  eps?: number;
+}
+
+/**
+ * Batch normalisation, as torch's F.batch_norm, over an input (N, C, *) with C channels.
+ * Per channel c, over the M = N * prod(*) values it holds:
+ *   y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c
+ * In training, mean and var are the batch's (var biased, divided by M), and the running
+ * statistics (when given) are updated in place: runningMean = (1 - momentum) runningMean
+ * + momentum mean, runningVar likewise with the unbiased var (divided by M - 1). Otherwise
+ * the running statistics normalise.
+ *
+ * One primitive: statistics and output in one pass per channel, and torch's backward, with
+ * xhat = (x - mean) invstd:
+ *   training: dx = weight invstd (g - mean(g) - xhat mean(g xhat))   (means over the channel)
+ *   eval:     dx = weight invstd g
+ *   dweight = sum(g xhat),  dbias = sum(g)
+ */
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Tensor {
+  const op = "batchNorm";
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
+  checkFloating(op, "input", input);
+  if (input.ndim < 2) {
+    throw new ShapeError(`${op}: expected an input (N, C, *) of at least 2 dimensions, got ${fmtShape(input.shape)}`);
+  }
+  const [batch, channels] = input.shape;
+  const inner = input.shape.slice(2).reduce((p, s) => p * s, 1);
+  const count = batch * inner;
+  if (training && count <= 1) {
+    throw new ArgumentError(`Expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`);
+  }
+  for (const [name, t] of [["running_mean", runningMean], ["running_var", runningVar], ["weight", weight], ["bias", bias]] as const) {
+    if (t !== null && t.numel !== channels) {
+      throw new ShapeError(`${name} should contain ${channels} elements not ${t.numel}`);
+    }
+  }
+  if (!training && (runningMean === null || runningVar === null)) {
+    throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`);
+  }
+  const x = dense(input);
+  const mean = new Float64Array(channels);
+  const invstd = new Float64Array(channels);
+  const step = channels * inner;
+  if (training) {
+    const unbiased = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let n = 0, base = c * inner; n < batch; n++, base += step) for (let s = 0; s < inner; s++) sum += x[base + s];
+      const m = sum / count;
+      let sq = 0;
+      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
+        for (let s = 0; s < inner; s++) { const d = x[base + s] - m; sq += d * d; }
+      }
+      mean[c] = m;
+      invstd[c] = 1 / Math.sqrt(sq / count + eps);
+      unbiased[c] = sq / (count - 1);
+    }
+    if (runningMean !== null) updateRunning(runningMean, mean, momentum);
+    if (runningVar !== null) updateRunning(runningVar, unbiased, momentum);
+  } else {
+    const rm = dense(runningMean as Tensor);
+    const rv = dense(runningVar as Tensor);
+    for (let c = 0; c < channels; c++) {
+      mean[c] = rm[c];
+      invstd[c] = 1 / Math.sqrt(rv[c] + eps);
+    }
+  }
+  const w = weight === null ? null : dense(weight);
+  const b = bias === null ? null : dense(bias);
+  const out = Tensor.empty(input.shape, input.dtype);
+  const o = out._data as FloatArray;
+  for (let c = 0; c < channels; c++) {
+    const scale = invstd[c] * (w ? w[c] : 1);
+    const shift = (b ? b[c] : 0) - mean[c] * scale;
+    for (let n = 0, base = c * inner; n < batch; n++, base += step) {
+      for (let s = 0; s < inner; s++) o[base + s] = x[base + s] * scale + shift;
+    }
+  }
+  const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, "NativeBatchNormBackward", inputs, (g, [input], needs) => {
+    const xs = dense(input);
+    const gv = dense(g);
+    const dx = needs[0] ? Tensor.empty(input.shape, input.dtype) : null;
+    const gx = dx?._data as FloatArray | undefined;
+    const dw = new Float64Array(channels);
+    const db = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      let sumG = 0;
+      let sumGX = 0; // sum of g * xhat
+      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
+        for (let s = 0; s < inner; s++) {
+          const i = base + s;
+          sumG += gv[i];
+          sumGX += gv[i] * (xs[i] - mean[c]) * invstd[c];
+        }
+      }
+      dw[c] = sumGX;
+      db[c] = sumG;
+      if (!gx) continue;
+      const scale = invstd[c] * (w ? w[c] : 1);
+      const meanG = training ? sumG / count : 0;
+      const meanGX = training ? sumGX / count : 0;
+      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
+        for (let s = 0; s < inner; s++) {
+          const i = base + s;
+          const xhat = (xs[i] - mean[c]) * invstd[c];
+          gx[i] = scale * (gv[i] - meanG - xhat * meanGX);
+        }
+      }
+    }
+    const grads: (Tensor | null)[] = [dx];
+    let k = 1;
+    if (weight) grads.push(needs[k++] ? perChannel(dw, weight) : null);
+    if (bias) grads.push(needs[k++] ? perChannel(db, bias) : null);
+    return grads;
+  }, [input]);
+}
+
+/** r = (1 - m) r + m v, in place, computed in double and stored in r's dtype (torch's order). */
+function updateRunning(running: Tensor, values: Float64Array, momentum: number): void {
+  const r = dense(running);
+  const next = new Float64Array(values.length);
+  for (let c = 0; c < values.length; c++) next[c] = momentum * values[c] + (1 - momentum) * r[c];
+  noGrad(() => running.copy_(tensor(next, { shape: running.shape, dtype: running.dtype })));
+}
+
+/** A gradient of a per-channel parameter: the channel sums in its shape and dtype. */
+function perChannel(values: Float64Array, like: Tensor): Tensor {
+  return tensor(values, { shape: like.shape, dtype: like.dtype });
+}
