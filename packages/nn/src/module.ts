@@ -1,4 +1,6 @@
-import { ArgumentError, Tensor, keep, noGrad } from "@minigrad/tensor";
+import { ArgumentError, Tensor, keep, noGrad, type DType } from "@minigrad/tensor";
+import { convertModules } from "./convert";
+import { registerHook, type ForwardHook, type ForwardPreHook, type RemovableHandle } from "./hooks";
 import { checkMemberName, ownMembers, typeName, type MemberHost, type OwnMembers } from "./members";
 import { Parameter } from "./parameter";
 import { checkStateDict, type LoadStateDictResult } from "./state-dict";
@@ -178,6 +180,45 @@ export class Module implements MemberHost {
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
+  }
+
+  /**
+   * Convert every floating-point parameter and buffer to `dtype` ("float32" or "float64"),
+   * here and in every descendant; returns this. Each converted parameter is a new
+   * `Parameter` (dtypes are fixed), so build optimizers after converting.
+   */
+  to(dtype: DType): this {
+    convertModules(this.modules(), dtype);
+    return this;
+  }
+
+  /** `to("float64")`, as torch's `double()`. */
+  double(): this {
+    return this.to("float64");
+  }
+
+  /** `to("float32")`, as torch's `float()`. */
+  float(): this {
+    return this.to("float32");
+  }
+
+  // ---------------------------------------------------------------- hooks
+
+  /**
+   * Run `hook(module, inputs)` before every `forward` of this module; an array it returns
+   * replaces the arguments, another value the single argument. Returns a handle whose
+   * `remove()` unregisters it.
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
+    return registerHook(this, "pre", hook);
+  }
+
+  /**
+   * Run `hook(module, inputs, output)` after every `forward` of this module; a value it
+   * returns (other than undefined) replaces the output. Returns a removable handle.
+   */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
+    return registerHook(this, "post", hook);
   }
 
   /**
