@@ -54,3 +54,12 @@ export {
   type ModuleLike,
   type StatefulLike,
 } from "./io/checkpoint";
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from "./layers/batch-norm";
+export { GroupNorm, type GroupNormOptions } from "./layers/group-norm";
+export {
+  LeakyReLU, ELU, SiLU, Softplus, Mish, Hardtanh, Softmax, LogSoftmax, Identity,
+} from "./layers/activations-extra";
+export { ModuleDict } from "./layers/module-dict";
+export { ParameterList } from "./layers/parameter-list";
+export { Dropout2d } from "./layers/dropout2d";
+export { L1Loss, SmoothL1Loss, HuberLoss, BCELoss, KLDivLoss } from "./layers/losses-extra";
