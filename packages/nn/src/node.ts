@@ -3,5 +3,5 @@
  * the main entry bundles for browsers. Everything else they use comes from `@minigrad/nn`.
  */
 export { loadSafetensors, saveSafetensors, readSafetensorsHeader } from "./node/safetensors-file";
-export { saveCheckpoint, loadCheckpoint } from "./node/checkpoint-file";
-export { writeFileAtomic, removeStaleTemps } from "./node/atomic";
+export { saveCheckpoint, loadCheckpoint, saveCheckpointSync, loadCheckpointSync } from "./node/checkpoint-file";
+export { writeFileAtomic, writeFileAtomicSync, removeStaleTemps } from "./node/atomic";

@@ -1,11 +1,11 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Generator, Tensor, defaultGenerator, manualSeed, randn, tensor } from "@minigrad/tensor";
 import { Linear, SafetensorsError, deserializeCheckpoint, safetensorsHeader, serialize, serializeCheckpoint } from "@minigrad/nn";
-import { loadCheckpoint, saveCheckpoint } from "@minigrad/nn/node";
+import { loadCheckpoint, loadCheckpointSync, saveCheckpoint, saveCheckpointSync } from "@minigrad/nn/node";
 import { Adam, SGD, lrScheduler } from "@minigrad/optim";
 import { makeRun, trainSteps } from "./helpers/checkpoint-train";
 import { elementBits, sameTensor } from "./helpers/safetensors";
@@ -34,6 +34,22 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     expect(other.scheduler.lastEpoch).toBe(4);
     trainSteps(other, 3);
     expect(paramBits(other)).toEqual(straight);
+  });
+
+  it("have synchronous twins for loops that do not await: the same bytes, the same atomic write", async () => {
+    manualSeed(1);
+    const run = makeRun();
+    trainSteps(run, 2);
+    const [a, b] = [join(dir, "a.ckpt"), join(dir, "b.ckpt")];
+    const stale = `.b.ckpt.999999999.0123456789ab.tmp`; // a pid no process has
+    writeFileSync(join(dir, stale), "partial");
+    await saveCheckpoint(a, { ...run, epoch: 1, generator: defaultGenerator });
+    saveCheckpointSync(b, { ...run, epoch: 1, generator: defaultGenerator });
+    expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    const other = makeRun();
+    expect(loadCheckpointSync(b, other).epoch).toBe(1);
+    expect(paramBits(other)).toEqual(paramBits(run));
   });
 
   it("stores tensors bit for bit under readable keys, the rest as JSON metadata (Infinity, -0 and NaN kept)", () => {

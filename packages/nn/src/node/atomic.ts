@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -26,18 +27,21 @@ function isAlive(pid: number): boolean {
  */
 export async function removeStaleTemps(path: string): Promise<string[]> {
   const dir = dirname(resolve(path));
-  const pattern = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
-  const removed: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = pattern.exec(name);
-    if (m === null) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
-    await rm(join(dir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
+  const stale = staleTemps(basename(path), await readdir(dir).catch(() => [] as string[]));
+  for (const name of stale) await rm(join(dir, name), { force: true });
+  return stale;
 }
+
+/** The temp files among `names` that writers of `base` left and whose process is gone. */
+function staleTemps(base: string, names: readonly string[]): string[] {
+  const pattern = new RegExp(`^\\.${escapeRegExp(base)}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+  return names.filter((name) => {
+    const m = pattern.exec(name);
+    return m !== null && Number(m[1]) !== process.pid && !isAlive(Number(m[1]));
+  });
+}
+
+const FOLDER_SYNC_UNSUPPORTED = new Set(["EISDIR", "EPERM", "EINVAL", "EBADF", "EACCES"]);
 
 /** fsync a folder, so that a rename in it survives a power loss (a no-op where folders cannot be opened: Windows). */
 async function syncFolder(dir: string): Promise<void> {
@@ -46,8 +50,7 @@ async function syncFolder(dir: string): Promise<void> {
     handle = await open(dir, "r");
     await handle.sync();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF" && code !== "EACCES") throw e;
+    if (!FOLDER_SYNC_UNSUPPORTED.has((e as NodeJS.ErrnoException).code ?? "")) throw e;
   } finally {
     await handle?.close();
   }
@@ -78,4 +81,40 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     throw e;
   }
   await syncFolder(dir);
+}
+
+/** `writeFileAtomic` for synchronous code (a training loop that does not await): the same steps, with fs's sync calls. */
+export function writeFileAtomicSync(path: string, data: Uint8Array): void {
+  const target = resolve(path);
+  const dir = dirname(target);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // a missing folder fails at open below, with the usual message
+  }
+  for (const name of staleTemps(basename(target), names)) rmSync(join(dir, name), { force: true });
+  const temp = join(dir, tempName(basename(target)));
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, "wx", 0o644);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, target);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(temp, { force: true });
+    throw e;
+  }
+  let dirFd: number | undefined;
+  try {
+    dirFd = openSync(dir, "r");
+    fsyncSync(dirFd);
+  } catch (e) {
+    if (!FOLDER_SYNC_UNSUPPORTED.has((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  } finally {
+    if (dirFd !== undefined) closeSync(dirFd);
+  }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import {
   deserializeCheckpoint,
@@ -6,7 +7,7 @@ import {
   type CheckpointTargets,
   type LoadedCheckpoint,
 } from "@minigrad/nn";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic, writeFileAtomicSync } from "./atomic";
 
 /**
  * Save a whole training state (model, optimizer, scheduler, counters, generator) to one
@@ -26,4 +27,14 @@ export async function saveCheckpoint(path: string, state: CheckpointState): Prom
  */
 export async function loadCheckpoint(path: string, targets: CheckpointTargets): Promise<LoadedCheckpoint> {
   return deserializeCheckpoint(await readFile(path), targets);
+}
+
+/** `saveCheckpoint` for synchronous training loops: the same file, written atomically with fs's sync calls. */
+export function saveCheckpointSync(path: string, state: CheckpointState): void {
+  writeFileAtomicSync(path, serializeCheckpoint(state));
+}
+
+/** `loadCheckpoint` for synchronous code. */
+export function loadCheckpointSync(path: string, targets: CheckpointTargets): LoadedCheckpoint {
+  return deserializeCheckpoint(readFileSync(path), targets);
 }
