@@ -40,3 +40,13 @@ export { WasmModule } from "./kernels/wasm/module";
 export {
   softmaxRow, softmaxRows, logSoftmaxGradRows, softmaxScratch, torchFloat32Sum, type SoftmaxScratch,
 } from "./kernels/softmax";
+/**
+ * Sliding-window primitives (what nn's convolutions, pools, F.pad, F.unfold and Upsample run):
+ * im2col / col2im (each the other's backward), max pooling with indices, average pooling over
+ * given windows, padding in torch's four modes, and the index-map gather under padding and
+ * nearest upsampling.
+ */
+export { im2col, col2im, slidingBlocks, type SlidingWindow2d } from "./ops/unfold";
+export { maxPool2dWithIndices, avgPool2d, type MaxPoolWindow2d, type PoolWindows } from "./ops/pool";
+export { pad, type PadMode } from "./ops/pad";
+export { remap } from "./ops/remap";
