@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import {
-  Tensor, addmm, cat, erf, gradcheck, mm, stack, tensor, where, zeros, type DType, type GradcheckOptions,
+  Tensor, addmm, cat, elu, erf, gradcheck, hardtanh, leakyRelu, mish, mm, silu, softplus, stack, tensor, where, zeros,
+  type DType, type GradcheckOptions,
 } from "../../src/index";
 import {
   type DimsSpec,
@@ -198,6 +199,7 @@ const halfInteger = fc.integer({ min: -3, max: 2 }).map((v) => v + 0.5);
 interface UnarySpec<P> {
   name: string;
   members: readonly (keyof Tensor)[];
+  functions?: readonly string[];
   params: fc.Arbitrary<P>;
   call: (x: Tensor, p: P) => Tensor;
   f: (x: number, p: P) => number;
@@ -212,6 +214,7 @@ function unary<P>(s: UnarySpec<P>): OpEntry {
     name: s.name,
     kind: "unary",
     members: s.members,
+    functions: s.functions,
     inputs: [s.input ?? ANY],
     params: s.params,
     shapes: one,
@@ -252,6 +255,39 @@ const boundsArb: fc.Arbitrary<Bounds> = fc
   });
 const clampRef = (v: number, { lo, hi }: Bounds) => Math.min(Math.max(v, lo ?? -Infinity), hi ?? Infinity);
 
+/** The parametrised activations (free functions, ops/activations.ts), off their kinks. */
+const softplusRef = (x: number, b: number, t: number) => (x * b > t ? x : Math.log1p(Math.exp(x * b)) / b);
+const ACTIVATIONS: OpEntry[] = [
+  unary<number>({
+    name: "leakyRelu", members: [], functions: ["leakyRelu"], params: fc.constantFrom(0.01, 0.2, -0.5),
+    call: (x, s) => leakyRelu(x, s), f: (x, s) => (x > 0 ? x : x * s), label: (s) => `leakyRelu(${s})`,
+    input: AWAY, examples: [{ shape: [2, 3], params: 0.2 }],
+  }),
+  unary<number>({
+    name: "elu", members: [], functions: ["elu"], params: fc.constantFrom(1, 0.5),
+    call: (x, a) => elu(x, a), f: (x, a) => (x > 0 ? x : a * Math.expm1(x)), label: (a) => `elu(${a})`,
+    input: AWAY, examples: [{ shape: [5], params: 0.5 }],
+  }),
+  unary<[number, number]>({
+    name: "softplus", members: [], functions: ["softplus"], params: fc.constantFrom<[number, number]>([1, 20], [2, 3], [0.5, 0.5]),
+    call: (x, [b, t]) => softplus(x, b, t), f: (x, [b, t]) => softplusRef(x, b, t), label: (p) => `softplus(${p})`,
+    input: AWAY, examples: [{ shape: [5], params: [2, 3] }],
+  }),
+  unary<[number, number]>({
+    name: "hardtanh", members: [], functions: ["hardtanh"], params: fc.constantFrom<[number, number]>([-1, 1], [-0.5, 2]),
+    call: (x, [lo, hi]) => hardtanh(x, lo, hi), f: (x, [lo, hi]) => Math.min(Math.max(x, lo), hi),
+    label: (p) => `hardtanh(${p})`, input: AWAY, examples: [{ shape: [6], params: [-0.5, 2] }],
+  }),
+  unary<null>({
+    name: "silu", members: [], functions: ["silu"], params: NONE, call: (x) => silu(x), f: (x) => x / (1 + Math.exp(-x)),
+    examples: [{ shape: [5], params: null }],
+  }),
+  unary<null>({
+    name: "mish", members: [], functions: ["mish"], params: NONE, call: (x) => mish(x),
+    f: (x) => x * Math.tanh(Math.log1p(Math.exp(x))), examples: [{ shape: [5], params: null }],
+  }),
+];
+
 const UNARY: OpEntry[] = [
   simple("neg", (x) => -x, [[4]]),
   simple("exp", Math.exp, [[2, 2]], ANY, CLOSE),
@@ -284,6 +320,7 @@ const UNARY: OpEntry[] = [
     tol: CLOSE,
     examples: [{ shape: [3], params: 2.5 }],
   }),
+  ...ACTIVATIONS,
 ];
 
 // ------------------------------------------------------------------ binary elementwise (and where)
