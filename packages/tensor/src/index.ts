@@ -1,4 +1,4 @@
-export { Tensor, TensorBase, type NestedArray } from "./tensor";
+export { Tensor, TensorBase, type NestedArray, type RemovableHook } from "./tensor";
 export { type DType, type TypedArray, type FloatArray, promoteTypes, isFloating } from "./dtype";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
@@ -14,7 +14,9 @@ export { leakyRelu, elu, softplus, hardtanh, silu, mish } from "./ops/activation
 /** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
 export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
-export { Node, AccumulateGrad, type BackwardFn } from "./autograd/node";
+export { Node, AccumulateGrad, type BackwardFn, type GradHook } from "./autograd/node";
+/** torch.autograd: `autograd.grad(outputs, inputs, options)`. */
+export * as autograd from "./autograd/api";
 export { record } from "./autograd/record";
 export { exportGraph, type ExportGraphOptions } from "./autograd/export-graph";
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from "./random";

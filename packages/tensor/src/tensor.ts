@@ -1,13 +1,6 @@
-import { seedOf } from "./autograd/backward-args";
-import { backward as runBackward } from "./autograd/engine";
-import { isGradEnabled } from "./autograd/grad-mode";
-import { AccumulateGrad, type Node } from "./autograd/node";
-import { allocate, isFloating, type DType, type TypedArray } from "./dtype";
-import { AutogradError, DTypeError, ShapeError, TensorError, fmtShape } from "./errors";
+import { allocate, type DType, type TypedArray } from "./dtype";
 import { formatTensor } from "./format";
-import * as k from "./kernels/elementwise";
-import { fast } from "./kernels/accelerate";
-import { contiguousStrides, mapDims, numelOf, sameShape } from "./shape";
+import { contiguousStrides, mapDims, numelOf } from "./shape";
 import * as cmp from "./ops/compare";
 import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
@@ -16,30 +9,25 @@ import * as ix from "./ops/index-select";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
 import { toNdarray } from "./ndarray";
-import { keep } from "./memory";
-import { TensorBase, checkAlive } from "./tensor-base";
+import { isGradEnabled } from "./autograd/grad-mode";
+import { checkAlive } from "./tensor-base";
+import { TensorAutograd } from "./tensor-autograd";
 import type { NdArray } from "ndarray";
 
 export type { NestedArray } from "./nested";
 export { checkAlive, TensorBase, type VersionCounter } from "./tensor-base";
+export { TensorAutograd, type RemovableHook } from "./tensor-autograd";
 
 /**
  * A strided view over typed-array storage (TensorBase, tensor-base.ts: element (i, j, ...) at
- * `storage[offset + i*strides[0] + j*strides[1] + ...]`), with reverse-mode autograd.
+ * `storage[offset + i*strides[0] + j*strides[1] + ...]`), with reverse-mode autograd
+ * (TensorAutograd, tensor-autograd.ts: requiresGrad, grad, backward, hooks).
  * Views (transpose, narrow, expand, ...) share storage and never copy.
  *
  * Methods are thin: each forwards to a differentiable primitive in ops/ (forward and
  * backward side by side) or is a composite of primitives with no backward of its own.
  */
-export class Tensor extends TensorBase {
-  /** The node that made this tensor; null on leaves. */
-  gradFn: Node | null = null;
-  /** @internal the tensor whose storage this one views (for the in-place-on-view checks). */
-  _base: Tensor | null = null;
-  private _requiresGrad = false;
-  private _grad: Tensor | null = null;
-  private _accumulator: AccumulateGrad | null = null;
-
+export class Tensor extends TensorAutograd {
   /** @internal a new contiguous tensor whose elements are not cleared: for kernels that write them all. */
   static _uninitialized(shape: readonly number[], dtype: DType): Tensor {
     return new Tensor(allocate(dtype, numelOf(shape), false), shape, contiguousStrides(shape), 0, dtype);
@@ -56,124 +44,6 @@ export class Tensor extends TensorBase {
     t._version = this._version;
     t._base = this._base ?? this;
     return t;
-  }
-
-  // ---------------------------------------------------------------- properties
-
-  /** True when no op made this tensor (`gradFn` is null): created by the user, or detached. */
-  get isLeaf(): boolean {
-    return this.gradFn === null;
-  }
-
-  /**
-   * Whether autograd records ops on this tensor: set on a leaf, always true on a recorded result.
-   * Setting it is `requiresGrad_(flag)`.
-   */
-  get requiresGrad(): boolean {
-    return this._requiresGrad || this.gradFn !== null;
-  }
-
-  set requiresGrad(flag: boolean) {
-    this.requiresGrad_(flag);
-  }
-
-  /** The accumulated gradient: filled on leaves that require grad (and after `retainGrad()`). */
-  get grad(): Tensor | null {
-    return this._grad;
-  }
-
-  set grad(g: Tensor | null) {
-    if (g !== null) {
-      if (!(g instanceof Tensor)) throw new TensorError("assigned grad expected to be a Tensor or null");
-      if (!sameShape(g.shape, this.shape)) {
-        throw new ShapeError(
-          `assigned grad has data of a different size: grad ${fmtShape(g.shape)}, tensor ${fmtShape(this.shape)}`,
-        );
-      }
-      if (g.dtype !== this.dtype) {
-        throw new DTypeError(`assigned grad has data of a different type: grad ${g.dtype}, tensor ${this.dtype}`);
-      }
-    }
-    this._grad = g === null ? null : keep(g); // a tensor's .grad outlives any tidy scope
-  }
-
-  // ---------------------------------------------------------------- autograd
-
-  /**
-   * Set `requiresGrad` on a leaf in place, as torch's `requires_grad_`: only floating dtypes may
-   * require grad; on a non-leaf, true is a no-op and false throws.
-   */
-  requiresGrad_(flag = true): this {
-    if (!this.isLeaf) {
-      if (!flag) {
-        throw new AutogradError(
-          "you can only change requires_grad flags of leaf variables. If you want to use a computed variable " +
-            "in a subgraph that doesn't require differentiation use varNoGrad = v.detach().",
-        );
-      }
-      return this;
-    }
-    if (flag && !isFloating(this.dtype)) {
-      throw new DTypeError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
-    }
-    this._requiresGrad = flag;
-    return this;
-  }
-
-  /** Keep `.grad` on this non-leaf tensor during backward (leaves always keep it). */
-  retainGrad(): this {
-    if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
-    if (this.gradFn !== null) this.gradFn.retained = this;
-    return this;
-  }
-
-  /** True after `retainGrad()` on a non-leaf: backward will fill its `.grad`. */
-  get retainsGrad(): boolean {
-    return this.gradFn !== null && this.gradFn.retained === this;
-  }
-
-  /**
-   * Backpropagate from this tensor, adding into `.grad` of every leaf that requires grad.
-   * A non-scalar needs the gradient of the loss with respect to it, of the same shape.
-   */
-  backward(gradient?: Tensor | null, options: { retainGraph?: boolean } = {}): void {
-    checkAlive("backward", this);
-    const { seed, retainGraph } = seedOf(this, gradient, options);
-    runBackward(this, seed, retainGraph);
-  }
-
-  /** @internal the AccumulateGrad node of a leaf (one per leaf, so fan-in sums before it). */
-  _gradAccumulator(): AccumulateGrad {
-    this._accumulator ??= new AccumulateGrad(this);
-    return this._accumulator;
-  }
-
-  /** @internal add an incoming gradient into `.grad`: a fresh copy the first time, in place after. */
-  _accumulateGrad(g: Tensor): void {
-    const incoming = g.dtype === this.dtype ? g : g.to(this.dtype);
-    if (this._grad === null) {
-      const fresh = Tensor._uninitialized(this.shape, this.dtype);
-      k.mapUnary(k.copy, fresh, incoming);
-      this._grad = keep(fresh); // outlives any tidy scope the backward ran in
-    } else {
-      k.mapBinary(fast.add, this._grad, this._grad, incoming);
-      this._grad._version.value++;
-    }
-  }
-
-  /** A tensor sharing this storage, cut from the graph (no grad, a leaf). */
-  detach(): Tensor {
-    checkAlive("detach", this);
-    const t = new Tensor(this._data, this.shape, this.strides, this.offset, this.dtype);
-    t._version = this._version;
-    return t;
-  }
-
-  /** Detach in place: this tensor becomes a leaf that does not require grad. */
-  detach_(): this {
-    this.gradFn = null;
-    this._requiresGrad = false;
-    return this;
   }
 
   // ---------------------------------------------------------------- elementwise

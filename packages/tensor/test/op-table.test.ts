@@ -18,7 +18,7 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   requiresGrad: "property", grad: "property", isContiguous: "property", retainsGrad: "property",
   isDisposed: "memory", dispose: "memory",
   // autograd plumbing
-  requiresGrad_: "autograd flag", retainGrad: "autograd flag", backward: "runs the graph",
+  requiresGrad_: "autograd flag", retainGrad: "autograd flag", registerHook: "autograd hook", backward: "runs the graph",
   detach: "cuts the graph", detach_: "cuts the graph",
   // bool and integer results
   gt: "comparison", lt: "comparison", ge: "comparison", le: "comparison", eq: "comparison", ne: "comparison",

@@ -7,7 +7,9 @@ import { Tensor } from "../tensor";
  * one-element root, else `gradient`, which must match its shape; cast to its dtype) and
  * whether to keep the graph.
  */
-export function seedOf(root: Tensor, gradient: unknown, options: unknown): { seed: Tensor; retainGraph: boolean } {
+export function seedOf(
+  root: Tensor, gradient: unknown, options: unknown,
+): { seed: Tensor; retainGraph: boolean; inputs: readonly Tensor[] | null } {
   if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
     const got = typeof gradient === "object"
       ? "an object (options go second: backward(null, { retainGraph: true }))"
@@ -21,11 +23,12 @@ export function seedOf(root: Tensor, gradient: unknown, options: unknown): { see
   if (retainGraph !== undefined && typeof retainGraph !== "boolean") {
     throw new ArgumentError(`backward: retainGraph must be a boolean, got ${typeof retainGraph}`);
   }
+  const inputs = inputsOf((options as { inputs?: unknown }).inputs);
   if (gradient === undefined || gradient === null) {
     if (root.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
     const seed = Tensor.empty(root.shape, root.dtype);
     seed._data.fill(1);
-    return { seed, retainGraph: retainGraph ?? false };
+    return { seed, retainGraph: retainGraph ?? false, inputs };
   }
   if (!sameShape(gradient.shape, root.shape)) {
     throw new ShapeError(
@@ -34,5 +37,18 @@ export function seedOf(root: Tensor, gradient: unknown, options: unknown): { see
     );
   }
   const seed = gradient.dtype === root.dtype ? gradient.detach() : gradient.to(root.dtype).detach();
-  return { seed, retainGraph: retainGraph ?? false };
+  return { seed, retainGraph: retainGraph ?? false, inputs };
+}
+
+/** backward's `inputs`: tensors that require grad, the only ones whose `.grad` it fills. */
+function inputsOf(inputs: unknown): readonly Tensor[] | null {
+  if (inputs === undefined) return null;
+  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) {
+    throw new ArgumentError("backward: inputs must be an array of Tensors");
+  }
+  if (inputs.length === 0) throw new AutogradError("'inputs' argument to backward() cannot be empty.");
+  for (const t of inputs as Tensor[]) {
+    if (!t.requiresGrad) throw new AutogradError("One of the differentiated Tensors does not require grad");
+  }
+  return inputs as Tensor[];
 }

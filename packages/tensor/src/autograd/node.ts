@@ -9,6 +9,9 @@ import type { Tensor } from "../tensor";
  */
 export type BackwardFn = (grad: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => readonly (Tensor | null)[];
 
+/** A gradient hook (`Tensor.registerHook`): return nothing to keep the gradient, or a tensor to replace it. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
 /**
  * Shared by every node that saves nothing (add, sub, views...): fewer arrays to allocate per
  * op. Never written: writes to savedOwners go by the index of a saved tensor.
@@ -33,6 +36,14 @@ export class Node {
   _waiting = 0;
   /** @internal gradient summed so far in the current pass. */
   _grad: Tensor | null = null;
+  /** @internal the pass in which this node was found to lead to a wanted node (engine.ts). */
+  _needed = 0;
+  /**
+   * Hooks of the tensor this node belongs to (`Tensor.registerHook`: its gradFn's, or a leaf's
+   * AccumulateGrad's), run in order on its incoming gradient before the node runs; each may
+   * return a replacement. Null until the first (a node is made per op: no array for each).
+   */
+  hooks: GradHook[] | null = null;
   private saved: readonly Tensor[];
   private readonly savedVersions: readonly number[];
   /** Which op made each saved tensor, for the error message (fixed at save time). */

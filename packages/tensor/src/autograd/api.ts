@@ -1,0 +1,5 @@
+/**
+ * The `autograd` namespace (torch.autograd): gradients with respect to chosen tensors,
+ * without touching any `.grad`.
+ */
+export { grad, type GradOptions } from "./grad";
