@@ -1,6 +1,7 @@
 /** The rows of the report, in the order, run one after the other. */
 import type { Config } from "./cli";
 import { liveTfTensors, type RowResult } from "./row";
+import { lstmStepRow } from "./rows/lstm";
 import { memoryRow } from "./rows/memory";
 import { digitsEpochRow, digitsStepRow, mnistMlpRow } from "./rows/mlp";
 import { OP_CASES, matmulRow, opRows } from "./rows/ops";
@@ -10,7 +11,7 @@ import { scalarGraphRow, tinyOpRow } from "./rows/overhead";
 import { collectGarbage } from "./timing";
 
 export const ROW_IDS: readonly string[] = [
-  "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "heap",
+  "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "lstmStep", "heap",
 ];
 
 interface Step {
@@ -35,6 +36,7 @@ const STEPS: readonly Step[] = [
   one("graph10k", scalarGraphRow),
   one("digitsStep", digitsStepRow),
   one("digitsEpoch", digitsEpochRow),
+  one("lstmStep", lstmStepRow),
   one("heap", (cfg) => memoryRow(cfg)),
 ];
 
