@@ -63,3 +63,12 @@ export { ModuleDict } from "./layers/module-dict";
 export { ParameterList } from "./layers/parameter-list";
 export { Dropout2d } from "./layers/dropout2d";
 export { L1Loss, SmoothL1Loss, HuberLoss, BCELoss, KLDivLoss } from "./layers/losses-extra";
+export {
+  Conv1d, Conv2d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions, type PaddingMode,
+} from "./layers/conv";
+export {
+  MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d,
+  type MaxPoolLayerOptions, type MaxPoolResult, type AvgPoolLayerOptions, type AvgPool2dLayerOptions,
+} from "./layers/pooling";
+export { Unfold, Fold } from "./layers/unfold";
+export { Upsample } from "./layers/upsample";

@@ -20,3 +20,13 @@ export {
   type L1LossOptions, type SmoothL1LossOptions, type HuberLossOptions, type KLDivOptions, type KLDivReduction,
   type BinaryCrossEntropyOptions,
 } from "./regression-losses";
+export {
+  conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions, type ConvPadding, type IntOrTuple,
+} from "./conv";
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d,
+  type MaxPoolOptions, type AvgPoolOptions, type AvgPool2dOptions, type AdaptiveSize,
+} from "./pooling";
+export { pad, type PadMode } from "./pad";
+export { unfold, fold, type UnfoldOptions } from "./unfold";
+export { interpolate, type InterpolateOptions, type InterpolateMode } from "./upsample";
