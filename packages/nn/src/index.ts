@@ -54,7 +54,7 @@ export {
   type ModuleLike,
   type StatefulLike,
 } from "./io/checkpoint";
-export { BatchNormBase, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from "./layers/batch-norm";
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormLayerOptions } from "./layers/batch-norm";
 export { GroupNorm, type GroupNormOptions } from "./layers/group-norm";
 export {
   LeakyReLU, ELU, SiLU, Softplus, Mish, Hardtanh, Softmax, LogSoftmax, Identity,

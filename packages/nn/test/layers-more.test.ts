@@ -100,7 +100,7 @@ describe("fixtures/layers_more.json: functional cases (PyTorch 1.13)", () => {
 });
 
 describe("fixtures/layers_more.json: layers trained from torch's state dicts", () => {
-  it("has every layer in both dtypes", () => expect(fixture.layers.length).toBe(52));
+  it("has every layer in both dtypes", () => expect(fixture.layers.length).toBe(54));
   for (const run of fixture.layers) it(`${run.name} (${run.dtype}): ${run.ts}`, () => runLayer(run));
 });
 
@@ -109,6 +109,7 @@ describe("reprs and state-dict keys, as torch's", () => {
     BatchNorm1d: () => new nn.BatchNorm1d(3),
     BatchNorm1dOptions: () => new nn.BatchNorm1d(5, { eps: 1e-3, momentum: null, affine: false, trackRunningStats: false }),
     BatchNorm2d: () => new nn.BatchNorm2d(16, { momentum: 0.01 }),
+    BatchNorm3d: () => new nn.BatchNorm3d(4),
     GroupNorm: () => new nn.GroupNorm(2, 4),
     GroupNormOptions: () => new nn.GroupNorm(1, 3, { eps: 1e-6, affine: false }),
     LeakyReLU: () => new nn.LeakyReLU(),
@@ -150,6 +151,7 @@ describe("bad input: torch's messages", () => {
   const calls: Record<string, () => unknown> = {
     bn1d_rank: () => new nn.BatchNorm1d(3).forward(T.randn([2, 3, 4, 5])),
     bn2d_rank: () => new nn.BatchNorm2d(3).forward(T.randn([2, 3])),
+    bn3d_rank: () => new nn.BatchNorm3d(3).forward(T.randn([2, 3, 4, 4])),
     bn_one_value: () => new nn.BatchNorm1d(3).forward(T.randn([1, 3])),
     bn_channels: () => new nn.BatchNorm1d(3).forward(T.randn([4, 5])),
     gn_divisible: () => new nn.GroupNorm(3, 4),

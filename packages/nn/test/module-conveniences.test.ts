@@ -101,6 +101,10 @@ describe("ModuleDict and ParameterList", () => {
     expect([...pl.parameters()].length).toBe(2);
     pl.loadStateDict({ 0: tensor([1, 2]), 1: tensor([3, 4, 5]) });
     expect(pl[0].toArray()).toEqual([1, 2]);
+    const p = pl[1];
+    pl.set(-1, tensor([7]));
+    expect(pl[1]).not.toBe(p);
+    expect(pl.stateDict()["1"].toArray()).toEqual([7]);
   });
 });
 

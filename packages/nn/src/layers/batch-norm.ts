@@ -154,3 +154,13 @@ export class BatchNorm2d extends BatchNormBase {
     if (input.ndim !== 4) throw new ShapeError(`expected 4D input (got ${input.ndim}D input)`);
   }
 }
+
+/**
+ * Batch normalisation of (N, C, D, H, W) inputs per channel, over the batch and the
+ * positions, as torch.nn.BatchNorm3d; see `BatchNormBase` for the running statistics.
+ */
+export class BatchNorm3d extends BatchNormBase {
+  protected override checkInputDim(input: Tensor): void {
+    if (input.ndim !== 5) throw new ShapeError(`expected 5D input (got ${input.ndim}D input)`);
+  }
+}

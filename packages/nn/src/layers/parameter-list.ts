@@ -42,6 +42,15 @@ export class ParameterList extends Module {
     return this;
   }
 
+  /** Replace the parameter at `index` (negative counts from the end) with `param` (a tensor is wrapped); returns this. */
+  set(index: number, param: Tensor): this {
+    const n = this.length;
+    if (!Number.isInteger(index) || index < -n || index >= n) throw new ArgumentError(`index ${index} is out of range`);
+    if (!(param instanceof Tensor)) throw new TypeError(`ParameterList: expected a Tensor, got ${typeof param}`);
+    this.registerParameter(String(index < 0 ? index + n : index), param instanceof Parameter ? param : new Parameter(param));
+    return this;
+  }
+
   /** Append each in order; returns this. */
   extend(parameters: Iterable<Tensor>): this {
     for (const p of parameters) this.append(p);
