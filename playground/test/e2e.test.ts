@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { preview } from "vite";
 import { exportGraph, Generator, tensor, type Tensor } from "@minigrad/tensor";
 import { Linear, Sequential, Tanh, functional as F } from "@minigrad/nn";
 import { launchChromium } from "@minigrad/browser-tests/chromium";
@@ -52,6 +53,26 @@ async function setValue(page: Page, testid: string, value: string): Promise<void
   await page.fill(`[data-testid=${testid}]`, value);
   await page.dispatchEvent(`[data-testid=${testid}]`, "change");
 }
+
+describe("vite preview, what `npx pnpm@10 playground` serves", () => {
+  it("serves the build cross-origin isolated, and the page comes up with the arena on", async () => {
+    if (browser === undefined) throw new Error("no browser");
+    // the package's vite.config.ts (127.0.0.1:5173), on a free port here so a running playground does not collide
+    const server = await preview({ root: fileURLToPath(new URL("..", import.meta.url)), logLevel: "silent", preview: { port: 0, strictPort: false } });
+    try {
+      const url = server.resolvedUrls?.local[0] ?? expect.fail("vite preview gave no address");
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const page = await browser.newPage();
+      await page.goto(`${url}#training`);
+      await page.waitForSelector("[data-testid=train-status][data-steps]");
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await page.getAttribute("[data-testid=environment]", "data-arena")).toBe("true");
+      await page.close();
+    } finally {
+      await new Promise<void>((done, fail) => server.httpServer.close((e) => (e ? fail(e) : done())));
+    }
+  });
+});
 
 for (const { mode, isolated } of MODES) {
   describe(`playground, ${mode}`, () => {
