@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArgumentError, tensor, where } from "../src/index";
+import { ArgumentError, DTypeError, tensor, where } from "../src/index";
 
 // Values from torch 1.13 (Debian's python3-torch):
 //   x = torch.tensor([2**30 + 1, 3], dtype=torch.int32)
@@ -46,5 +46,17 @@ describe("where with two numbers", () => {
   it("an integer beyond int32 is refused with torch's overflow message", () => {
     expect(() => where(c(), 2 ** 40, 0)).toThrow(/where: value cannot be converted to type int32 without overflow/);
     expect(() => where(c(), 2 ** 40, 0)).toThrow(ArgumentError);
+  });
+});
+
+describe("int32 sums that do not fit int32", () => {
+  // torch: torch.tensor([2**30]*3, dtype=torch.int32).sum() -> tensor(3221225472) (int64)
+  it("throw, naming the op, the sum and the fix, instead of wrapping", () => {
+    const t = tensor([2 ** 30, 2 ** 30, 2 ** 30], { dtype: "int32" });
+    expect(() => t.sum()).toThrow(DTypeError);
+    expect(() => t.sum()).toThrow(/^sum: the sum 3221225472 of an int32 tensor of shape \[3\] does not fit int32/);
+    expect(t.double().sum().item()).toBe(3221225472);
+    expect(tensor([2 ** 30, 2 ** 30, -(2 ** 30)], { dtype: "int32" }).sum().item()).toBe(2 ** 30);
+    expect(tensor([1, 1, 0], { dtype: "bool" }).sum().toArray()).toBe(2);
   });
 });

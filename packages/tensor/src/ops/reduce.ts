@@ -50,8 +50,25 @@ function reduce(kind: ReduceKind, name: string, x: Tensor, dim: Dims, keepdim: b
   const outShape = keepdim ? kept : x.shape.filter((_, i) => !dims.includes(i));
   // sum counts bools (torch gives int64, minigrad int32); amax/amin of bools stay bool, as torch.
   const out = Tensor.empty(outShape, x.dtype === "bool" && kind === "sum" ? "int32" : x.dtype);
+  if (out.dtype === "int32") checkInt32Sums(name, x, acc, out.numel);
   out._data.set(acc);
   return out;
+}
+
+/**
+ * torch sums integers into int64; minigrad has no int64, so an int32 (or bool) sum that does not
+ * fit int32 throws instead of wrapping (the float64 accumulator holds it exactly up to 2^53).
+ */
+function checkInt32Sums(name: string, x: Tensor, acc: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = acc[i];
+    if (v > 2147483647 || v < -2147483648) {
+      throw new DTypeError(
+        `${name}: the sum ${v} of an ${x.dtype} tensor of shape ${fmtShape(x.shape)} does not fit int32 ` +
+          "(torch gives int64, which minigrad does not have): cast to float64 first (x.double().sum())",
+      );
+    }
+  }
 }
 
 let accumulators = new Float64Array(64);
