@@ -61,8 +61,11 @@ export function maxPool2dBackward(
  * in these numbers.
  */
 export interface PoolWindows {
+  /** The first input index of each output position's window (>= 0). */
   readonly start: Int32Array;
+  /** One past the last input index of each window (<= the dim's size; empty if <= start). */
   readonly end: Int32Array;
+  /** What each window's sum is divided by (times the other dim's divisor). */
   readonly divisor: Float64Array;
 }
 
