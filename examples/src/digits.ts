@@ -8,6 +8,8 @@
  *
  *   npx pnpm@10 --filter @minigrad/examples digits --epochs 30 --lr 1e-3
  *   npx pnpm@10 --filter @minigrad/examples digits --optimizer adam --scheduler onecycle
+ *   npx pnpm@10 --filter @minigrad/examples digits --epochs 10 --checkpoint run.ckpt
+ *   npx pnpm@10 --filter @minigrad/examples digits --epochs 30 --resume run.ckpt   (epochs 11..30)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -34,6 +36,10 @@ const parsed = parseFlags(
       optimizer: { help: "the optimizer", values: OPTIMIZER_NAMES, default: "rmsprop", refused: minibatchRefusals() },
       scheduler: { help: "the learning-rate schedule", values: SCHEDULER_NAMES, default: "none" },
     },
+    files: {
+      checkpoint: "save the whole training state there after every epoch (atomically)",
+      resume: "continue a run with the same flags from its checkpoint, bit for bit",
+    },
   },
 );
 const optimizerName = parsed.choices.optimizer;
@@ -49,7 +55,11 @@ function digitsLrs(): string {
 }
 
 let progress: EpochProgress | null = null;
-const result = trainDigits({ ...flags, optimizer: optimizerName, scheduler: schedulerName }, {
+const files = {
+  ...(parsed.files.checkpoint === undefined ? {} : { checkpoint: resolve(process.env.INIT_CWD ?? process.cwd(), parsed.files.checkpoint) }),
+  ...(parsed.files.resume === undefined ? {} : { resume: resolve(process.env.INIT_CWD ?? process.cwd(), parsed.files.resume) }),
+};
+const result = trainDigits({ ...flags, ...files, optimizer: optimizerName, scheduler: schedulerName }, {
   onStart: ({ train, test, steps, model, schedule }) => {
     console.log(`digits: ${train} training and ${test} test images of 8x8 pixels, ${steps} steps per epoch`);
     console.log(model.toString());
@@ -57,6 +67,7 @@ const result = trainDigits({ ...flags, optimizer: optimizerName, scheduler: sche
       console.log(`optimizer ${optimizer.label}, lr ${flags.lr}, ${schedule || "constant lr"}`);
     }
     progress = new EpochProgress(flags.epochs, steps);
+    if (files.resume !== undefined) console.log(`resuming from ${files.resume}`);
   },
   onEpochStart: (epoch) => progress?.start(epoch),
   onStep: (_epoch, step, loss, acc, seen) => progress?.update(step, loss, acc, seen),
@@ -93,7 +104,7 @@ const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), flags.out);
 mkdirSync(outDir, { recursive: true });
 const svgPath = join(outDir, "digits-training.svg");
 const curve = (pick: (e: (typeof result.epochs)[number]) => number) =>
-  result.epochs.map((e, i) => [i + 1, pick(e)] as [number, number]);
+  result.epochs.map((e, i) => [result.firstEpoch + i, pick(e)] as [number, number]);
 const svg = lineChartSvg({
     title:
       `minigrad MLP on UCI digits: ${optimizer.label} lr ${flags.lr}, batch ${flags.batchSize}` +

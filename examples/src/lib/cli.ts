@@ -37,16 +37,20 @@ export interface ChoiceFlag {
 }
 
 /** What `parseFlags` returns: the numbers, each choice flag's value, and the flags given. */
-export interface ParsedFlags<C extends string> {
+export interface ParsedFlags<C extends string, P extends string = never> {
   flags: TrainFlags;
   choices: Record<C, string>;
+  /** Each file flag's value, or undefined when it was not given. */
+  files: Record<P, string | undefined>;
   /** The standard flags set on the command line (the others hold the defaults). */
   given: ReadonlySet<keyof TrainFlags>;
 }
 
 /** Extra flags and help texts of one example. */
-export interface FlagOptions<C extends string> {
+export interface FlagOptions<C extends string, P extends string = never> {
   choices?: Readonly<Record<C, ChoiceFlag>>;
+  /** Flags that take a file path (`--checkpoint FILE`), by name, with their help texts. */
+  files?: Readonly<Record<P, string>>;
   /** Replaces a standard flag's help text (e.g. an lr whose default depends on the optimizer). */
   help?: Partial<Record<keyof TrainFlags, string>>;
 }
@@ -60,14 +64,15 @@ export function parseTrainFlags(script: string, about: string, defaults: TrainFl
 }
 
 /** `parseTrainFlags` plus the example's own choice flags (`--optimizer`, `--scheduler`). */
-export function parseFlags<C extends string = never>(
+export function parseFlags<C extends string = never, P extends string = never>(
   script: string,
   about: string,
   defaults: TrainFlags,
-  options: FlagOptions<C>,
+  options: FlagOptions<C, P>,
   argv = process.argv.slice(2),
-): ParsedFlags<C> {
+): ParsedFlags<C, P> {
   const choiceSpecs = Object.entries(options.choices ?? {}) as [C, ChoiceFlag][];
+  const fileSpecs = Object.entries(options.files ?? {}) as [P, string][];
   const usage = () =>
     [
       `usage: ${script} [flags]`,
@@ -81,6 +86,7 @@ export function parseFlags<C extends string = never>(
       ...choiceSpecs.map(
         ([name, c]) => `  --${name.padEnd(11)} ${c.help}: ${c.values.join(", ")} (default ${c.default})`,
       ),
+      ...fileSpecs.map(([name, help]) => `  --${name.padEnd(11)} FILE: ${help}`),
       "  --help        show this help",
     ].join("\n");
   const fail = (message: string): never => {
@@ -89,7 +95,7 @@ export function parseFlags<C extends string = never>(
   };
   let values: Record<string, string | boolean | undefined>;
   try {
-    const flagNames = [...SPECS.map((s) => s.flag), ...choiceSpecs.map(([name]) => name)];
+    const flagNames = [...SPECS.map((s) => s.flag), ...choiceSpecs.map(([name]) => name), ...fileSpecs.map(([name]) => name)];
     const parsed = Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }]));
     values = parseArgs({ args: argv, options: { ...parsed, help: { type: "boolean" } }, strict: true }).values;
   } catch (error) {
@@ -132,5 +138,11 @@ export function parseFlags<C extends string = never>(
     }
     choices[name] = items.join(",");
   }
-  return { flags, choices, given };
+  const files = {} as Record<P, string | undefined>;
+  for (const [name] of fileSpecs) {
+    const raw = values[name];
+    if (raw === "") fail(`--${name} expects a file path`);
+    files[name] = typeof raw === "string" ? raw : undefined;
+  }
+  return { flags, choices, files, given };
 }

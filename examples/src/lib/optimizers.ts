@@ -176,6 +176,8 @@ export interface Schedule {
   afterEpoch(): void;
   /** The lr of the first group now. */
   lr(): number;
+  /** The scheduler behind it (null for none): its state goes into checkpoints. */
+  scheduler: lrScheduler.LRScheduler | null;
 }
 
 /**
@@ -196,23 +198,24 @@ export function createSchedule(
   const none = () => {};
   switch (name) {
     case "none":
-      return { label: "", afterBatch: none, afterEpoch: none, lr };
+      return { label: "", afterBatch: none, afterEpoch: none, lr, scheduler: null };
     case "cosine": {
       const s = new lrScheduler.CosineAnnealingLR(optimizer, { tMax: totalSteps });
-      return { label: `CosineAnnealingLR(tMax ${totalSteps} steps)`, afterBatch: () => s.step(), afterEpoch: none, lr };
+      return { label: `CosineAnnealingLR(tMax ${totalSteps} steps)`, afterBatch: () => s.step(), afterEpoch: none, lr, scheduler: s };
     }
     case "onecycle": {
       const defaults = optimizer.defaults as { momentum?: unknown; betas?: unknown };
       const cycleMomentum = (typeof defaults.momentum === "number" && defaults.momentum > 0) || defaults.betas !== undefined;
       const maxLr = lr();
       const s = new lrScheduler.OneCycleLR(optimizer, { maxLr, totalSteps, cycleMomentum });
-      return { label: `OneCycleLR(maxLr ${maxLr}, totalSteps ${totalSteps})`, afterBatch: () => s.step(), afterEpoch: none, lr };
+      const label = `OneCycleLR(maxLr ${maxLr}, totalSteps ${totalSteps})`;
+      return { label, afterBatch: () => s.step(), afterEpoch: none, lr, scheduler: s };
     }
     case "step": {
       const stepSize = Math.max(1, Math.ceil(run.epochs / 3));
       const s = new lrScheduler.StepLR(optimizer, { stepSize, gamma: 0.1 });
       const label = `StepLR(stepSize ${stepSize} epoch${stepSize === 1 ? "" : "s"}, gamma 0.1)`;
-      return { label, afterBatch: none, afterEpoch: () => s.step(), lr };
+      return { label, afterBatch: none, afterEpoch: () => s.step(), lr, scheduler: s };
     }
   }
 }

@@ -1,4 +1,6 @@
-import { Linear, ReLU, Sequential, functional as F } from "@minigrad/nn";
+import { readFileSync } from "node:fs";
+import { Linear, ReLU, Sequential, deserializeCheckpoint, safetensorsHeader, functional as F } from "@minigrad/nn";
+import { saveCheckpointSync } from "@minigrad/nn/node";
 import { Generator, manualSeed, noGrad, type Tensor } from "@minigrad/tensor";
 import { loadDigits, splitByIndex, take, type Dataset } from "./data";
 import { OPTIMIZERS, createSchedule, type OptimizerName, type SchedulerName } from "./optimizers";
@@ -13,6 +15,10 @@ export interface DigitsSettings {
   optimizer?: OptimizerName;
   /** Default "none": the lr stays `lr`. */
   scheduler?: SchedulerName;
+  /** Save a checkpoint (model, optimizer, schedule, shuffler, epoch) to this file after every epoch. */
+  checkpoint?: string;
+  /** Continue from this checkpoint (of a run with the same settings) at the epoch after its own. */
+  resume?: string;
 }
 
 /** What the training loop reports after every step and every epoch. */
@@ -33,6 +39,8 @@ export interface EpochSummary {
 }
 
 export interface DigitsResult {
+  /** The first epoch trained (1, or the one after a resumed checkpoint's). */
+  firstEpoch: number;
   testAccuracy: number;
   lastBatchLoss: number;
   msPerEpoch: number;
@@ -60,12 +68,31 @@ export function trainDigits(settings: DigitsSettings, hooks: DigitsHooks = {}): 
   const n = train.y.shape[0];
   const steps = Math.ceil(n / settings.batchSize);
   const schedule = createSchedule(settings.scheduler ?? "none", optimizer, { epochs: settings.epochs, stepsPerEpoch: steps });
+  // What a checkpoint must match to be resumed: everything that shapes the run.
+  const run = {
+    optimizer: settings.optimizer ?? "rmsprop", scheduler: settings.scheduler ?? "none",
+    lr: String(settings.lr), batchSize: String(settings.batchSize), seed: String(settings.seed), epochs: String(settings.epochs),
+  };
+  const targets = { model, optimizer, generator: shuffler, ...(schedule.scheduler ? { scheduler: schedule.scheduler } : {}) };
+  let firstEpoch = 1;
+  if (settings.resume !== undefined) {
+    const bytes = readFileSync(settings.resume);
+    const saved = safetensorsHeader(bytes).metadata; // checked before anything is loaded
+    for (const [key, value] of Object.entries(run)) {
+      // Without a schedule a run may be extended by more epochs; a schedule's shape depends on them.
+      if (key === "epochs" && run.scheduler === "none") continue;
+      const was = saved[`digits.${key}`];
+      if (was !== value) throw new Error(`--resume ${settings.resume}: that run had ${key} ${was}, this one has ${value}`);
+    }
+    firstEpoch = (deserializeCheckpoint(bytes, targets).epoch ?? 0) + 1;
+  }
+  const metadata = Object.fromEntries(Object.entries(run).map(([k, v]) => [`digits.${k}`, v]));
   hooks.onStart?.({ train: n, test: test.y.shape[0], steps, model, schedule: schedule.label });
 
   const evaluate = (data: Dataset) => noGrad(() => accuracy(model.forward(data.x), data.y));
   const epochs: EpochSummary[] = [];
   let lastBatchLoss = NaN;
-  for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
     hooks.onEpochStart?.(epoch);
     // Timed: what the PyTorch reference times (shuffle, batch, zero grads, forward, loss,
     // backward, step); the running accuracy and the progress display are not.
@@ -98,9 +125,11 @@ export function trainDigits(settings: DigitsSettings, hooks: DigitsHooks = {}): 
       trainLoss: lossSum / n, trainAccuracy: correct / n, testAccuracy: evaluate(test), ms, lr: schedule.lr(),
     };
     epochs.push(summary);
+    if (settings.checkpoint !== undefined) saveCheckpointSync(settings.checkpoint, { ...targets, epoch, metadata });
     hooks.onEpoch?.(epoch, summary);
   }
   return {
+    firstEpoch,
     testAccuracy: evaluate(test),
     lastBatchLoss,
     msPerEpoch: epochs.reduce((s, e) => s + e.ms, 0) / Math.max(epochs.length, 1),
