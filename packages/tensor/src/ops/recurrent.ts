@@ -72,7 +72,9 @@ export function recurrentLayer(
   const Y = out._data as FloatArray;
   // Saved for backward (and so checked by the engine): activations, previous hidden states,
   // and for LSTM every cell state and its tanh; for GRU the hidden projection of the n gate.
-  const actT = Tensor._uninitialized([T * (mode === "RNN_TANH" || mode === "RNN_RELU" ? BH : BG)], dtype);
+  // The activations' buffer ends with the step's scratch (gate-major pre-activations): one
+  // block, so a long sequence's sigmoids run in place in the arena (no copies in and out).
+  const actT = Tensor._uninitialized([(T + 1) * (mode === "RNN_TANH" || mode === "RNN_RELU" ? BH : BG)], dtype);
   const hPrevT = Tensor._uninitialized([T * BH], dtype);
   const extraT = Tensor._uninitialized([mode === "GRU" ? T * BH : lstm ? 2 * T * BH : 0], dtype);
   const A = actT._data as FloatArray, HP = hPrevT._data as FloatArray, E = extraT._data as FloatArray;
@@ -88,9 +90,9 @@ export function recurrentLayer(
     const xo = x.offset + t * BG;
     if (lstm) {
       const [cData, co] = s === 0 ? [cInit!._data as FloatArray, cInit!.offset] : [E, prev(t) * BH];
-      k.lstmForward(P, X, xo, A, t * BG, cData, co, E, t * BH, E, tcs + t * BH, Y, t * BH, B, H);
+      k.lstmForward(P, X, xo, A, T * BG, A, t * BG, cData, co, E, t * BH, E, tcs + t * BH, Y, t * BH, B, H);
     } else if (mode === "GRU") {
-      k.gruForward(P, X, xo, A, t * BG, E, t * BH, HP, t * BH, Y, t * BH, B, H);
+      k.gruForward(P, X, xo, A, T * BG, A, t * BG, E, t * BH, HP, t * BH, Y, t * BH, B, H);
     } else {
       k.rnnForward(P, X, xo, Y, t * BH, BH, mode === "RNN_RELU");
       A.set(Y.subarray(t * BH, t * BH + BH), t * BH);
