@@ -143,6 +143,14 @@ describe("gradcheck (float64) of the new layers and losses", () => {
     check((x, w, b) => F.batchNorm(x, rm, rv, { weight: w, bias: b }), x, w, b);
   });
 
+  it("batchNorm's one-pass statistics keep their precision under a large offset", () => {
+    const base = randn([64, 2], { ...f64, generator: new Generator(5) });
+    const y = F.batchNorm(base.add(1e6), null, null, { training: true });
+    const ref = F.batchNorm(base, null, null, { training: true });
+    const diff = y.sub(ref).abs().amax().item();
+    expect(diff).toBeLessThan(1e-9);
+  });
+
   it("BatchNorm1d updates its running statistics once per training forward, not in eval", () => {
     const bn = new BatchNorm1d(2, { dtype: "float64", momentum: null });
     const x = tensor([[1, 2], [3, 6]], f64);

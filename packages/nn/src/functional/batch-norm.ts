@@ -24,7 +24,8 @@ export interface BatchNormOptions {
  * + momentum mean, runningVar likewise with the unbiased var (divided by M - 1). Otherwise
  * the running statistics normalise.
  *
- * One primitive: statistics and output in one pass per channel, and torch's backward, with
+ * One primitive: in training one pass over the input for the statistics (shifted sums) and
+ * one for the output (eval: the output pass only), and torch's backward in two passes, with
  * xhat = (x - mean) invstd:
  *   training: dx = weight invstd (g - mean(g) - xhat mean(g xhat))   (means over the channel)
  *   eval:     dx = weight invstd g
@@ -59,18 +60,26 @@ export function batchNorm(
   const x = dense(input);
   const mean = new Float64Array(channels);
   const invstd = new Float64Array(channels);
-  const step = channels * inner;
   if (training) {
+    // One pass over the input, in memory order, of sums shifted by each channel's first value
+    // (so a large offset costs no precision): s1 = sum(x - k), s2 = sum((x - k)^2).
+    const shift = new Float64Array(channels);
+    const s1 = new Float64Array(channels);
+    const s2 = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) shift[c] = x[c * inner];
+    for (let n = 0, i = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        const k = shift[c];
+        let a = 0, b = 0;
+        for (let s = 0; s < inner; s++, i++) { const d = x[i] - k; a += d; b += d * d; }
+        s1[c] += a;
+        s2[c] += b;
+      }
+    }
     const unbiased = new Float64Array(channels);
     for (let c = 0; c < channels; c++) {
-      let sum = 0;
-      for (let n = 0, base = c * inner; n < batch; n++, base += step) for (let s = 0; s < inner; s++) sum += x[base + s];
-      const m = sum / count;
-      let sq = 0;
-      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
-        for (let s = 0; s < inner; s++) { const d = x[base + s] - m; sq += d * d; }
-      }
-      mean[c] = m;
+      const sq = Math.max(s2[c] - (s1[c] * s1[c]) / count, 0); // sum of squared deviations
+      mean[c] = shift[c] + s1[c] / count;
       invstd[c] = 1 / Math.sqrt(sq / count + eps);
       unbiased[c] = sq / (count - 1);
     }
@@ -86,51 +95,55 @@ export function batchNorm(
   }
   const w = weight === null ? null : dense(weight);
   const b = bias === null ? null : dense(bias);
+  const scale = new Float64Array(channels); // y = x * scale + shift, per channel
+  const offset = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    scale[c] = invstd[c] * (w ? w[c] : 1);
+    offset[c] = (b ? b[c] : 0) - mean[c] * scale[c];
+  }
   const out = Tensor.empty(input.shape, input.dtype);
   const o = out._data as FloatArray;
-  for (let c = 0; c < channels; c++) {
-    const scale = invstd[c] * (w ? w[c] : 1);
-    const shift = (b ? b[c] : 0) - mean[c] * scale;
-    for (let n = 0, base = c * inner; n < batch; n++, base += step) {
-      for (let s = 0; s < inner; s++) o[base + s] = x[base + s] * scale + shift;
+  for (let n = 0, i = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const sc = scale[c], of = offset[c];
+      for (let s = 0; s < inner; s++, i++) o[i] = x[i] * sc + of;
     }
   }
   const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(out, "NativeBatchNormBackward", inputs, (g, [input], needs) => {
     const xs = dense(input);
     const gv = dense(g);
-    const dx = needs[0] ? Tensor.empty(input.shape, input.dtype) : null;
-    const gx = dx?._data as FloatArray | undefined;
-    const dw = new Float64Array(channels);
-    const db = new Float64Array(channels);
-    for (let c = 0; c < channels; c++) {
-      let sumG = 0;
-      let sumGX = 0; // sum of g * xhat
-      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
-        for (let s = 0; s < inner; s++) {
-          const i = base + s;
-          sumG += gv[i];
-          sumGX += gv[i] * (xs[i] - mean[c]) * invstd[c];
-        }
+    // One pass for the per-channel sums of g and g (x - mean), one for dx.
+    const sumG = new Float64Array(channels);
+    const sumGD = new Float64Array(channels);
+    for (let n = 0, i = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        const m = mean[c];
+        let a = 0, d = 0;
+        for (let s = 0; s < inner; s++, i++) { a += gv[i]; d += gv[i] * (xs[i] - m); }
+        sumG[c] += a;
+        sumGD[c] += d;
       }
-      dw[c] = sumGX;
-      db[c] = sumG;
-      if (!gx) continue;
-      const scale = invstd[c] * (w ? w[c] : 1);
-      const meanG = training ? sumG / count : 0;
-      const meanGX = training ? sumGX / count : 0;
-      for (let n = 0, base = c * inner; n < batch; n++, base += step) {
-        for (let s = 0; s < inner; s++) {
-          const i = base + s;
-          const xhat = (xs[i] - mean[c]) * invstd[c];
-          gx[i] = scale * (gv[i] - meanG - xhat * meanGX);
+    }
+    const dw = sumGD.map((v, c) => v * invstd[c]); // sum(g xhat)
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      dx = Tensor.empty(input.shape, input.dtype);
+      const gx = dx._data as FloatArray;
+      // dx = scale (g - mean(g) - (x - mean) invstd^2 mean(g (x - mean)))
+      const meanG = sumG.map((v) => (training ? v / count : 0));
+      const k = dw.map((v, c) => (training ? (v * invstd[c]) / count : 0));
+      for (let n = 0, i = 0; n < batch; n++) {
+        for (let c = 0; c < channels; c++) {
+          const sc = scale[c], mg = meanG[c], kc = k[c], m = mean[c];
+          for (let s = 0; s < inner; s++, i++) gx[i] = sc * (gv[i] - mg - (xs[i] - m) * kc);
         }
       }
     }
     const grads: (Tensor | null)[] = [dx];
-    let k = 1;
-    if (weight) grads.push(needs[k++] ? perChannel(dw, weight) : null);
-    if (bias) grads.push(needs[k++] ? perChannel(db, bias) : null);
+    let j = 1;
+    if (weight) grads.push(needs[j++] ? perChannel(dw, weight) : null);
+    if (bias) grads.push(needs[j++] ? perChannel(sumG, bias) : null);
     return grads;
   }, [input]);
 }
