@@ -233,3 +233,16 @@ describe("gradcheck (float64) of the cells and a small bidirectional layer", () 
     expect(m.forward(x)[0].toArray()).toEqual(m.forward(x, zeros([2, 2, 4], f64))[0].toArray());
   });
 });
+
+describe("module conveniences", () => {
+  it("double() converts every weight, and the layer runs on the new parameters", () => {
+    const m = new LSTM(3, 4, { numLayers: 2, bidirectional: true }).double();
+    expect([...m.parameters()].every((p) => p.dtype === "float64")).toBe(true);
+    expect(m.allWeights.flat().every((p) => p.dtype === "float64")).toBe(true);
+    const [out, [h]] = m.forward(randn([5, 2, 3], f64));
+    expect(out.dtype).toBe("float64");
+    expect(h.shape).toEqual([4, 2, 4]);
+    const cell = new GRUCell(3, 4).double();
+    expect(cell.forward(randn([2, 3], f64)).dtype).toBe("float64");
+  });
+});
