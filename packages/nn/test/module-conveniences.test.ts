@@ -151,6 +151,13 @@ describe("gradcheck (float64) of the new layers and losses", () => {
     expect(diff).toBeLessThan(1e-9);
   });
 
+  it("batchNorm's backward throws after an in-place change of the weight it used", () => {
+    const bn = new BatchNorm1d(2);
+    const y = bn.forward(randn([4, 2]));
+    noGrad(() => bn.weight?.mul_(2));
+    expect(() => y.sum().backward()).toThrow(/modified by an inplace operation/);
+  });
+
   it("BatchNorm1d updates its running statistics once per training forward, not in eval", () => {
     const bn = new BatchNorm1d(2, { dtype: "float64", momentum: null });
     const x = tensor([[1, 2], [3, 6]], f64);

@@ -145,7 +145,7 @@ export function batchNorm(
     if (weight) grads.push(needs[j++] ? perChannel(dw, weight) : null);
     if (bias) grads.push(needs[j++] ? perChannel(sumG, bias) : null);
     return grads;
-  }, [input]);
+  }, weight ? [input, weight] : [input]); // weight saved too: an in-place change before backward throws
 }
 
 /** r = (1 - m) r + m v, in place, computed in double and stored in r's dtype (torch's order). */
