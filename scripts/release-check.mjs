@@ -11,7 +11,8 @@
 //    @arethetypeswrong/cli (strict profile, without fetching @types from the registry).
 // 3. Installs the tarballs with npm into a scratch project in a temp dir (ndarray comes from the
 //    registry; @minigrad/* must come from the tarballs), imports them as ESM and as CJS and
-//    trains a few steps in each, and type-checks a consumer with `tsc --strict` (lib checking
+//    trains a few steps in each, round-trips a safetensors file through `@minigrad/nn/node`
+//    (ESM and CJS: its errors must be the main entry's SafetensorsError), and type-checks a consumer with `tsc --strict` (lib checking
 //    on, TypeScript's default lib) under nodenext (an .mts and a .cts file, so both `types`
 //    conditions) and bundler module resolution. It also type-checks with `lib: ["es2022"]` only
 //    (a Node consumer without DOM types) and reports that as a warning, not a failure.
@@ -185,6 +186,27 @@ try {
       for (const file of ["esm.mjs", "cjs.cjs"]) {
         const r = run(process.execPath, [file], { cwd: project, timeout: 60_000 });
         check(r.status === 0 && r.out.includes("consumer ok"), `node ${file} (${file.startsWith("esm") ? "import" : "require"}, trains 5 steps)`, r.out);
+      }
+      // @minigrad/nn/node (the file helpers' subpath) reaches the main entry by the package's own
+      // name: a round trip through a file, and its errors are the main entry's SafetensorsError.
+      const nodeCheck = (load) => `${load}
+const file = require("node:path").join(require("node:os").tmpdir(), \`minigrad-rc-\${process.pid}.safetensors\`);
+(async () => {
+  const m = new nn.Linear(3, 2);
+  await io.saveSafetensors(file, m.stateDict());
+  const back = await io.loadSafetensors(file);
+  require("node:fs").writeFileSync(file, new Uint8Array(3));
+  const e = await io.loadSafetensors(file).catch((err) => err);
+  require("node:fs").rmSync(file);
+  if (Object.keys(back).join() !== "weight,bias" || !(e instanceof nn.SafetensorsError)) throw new Error("round trip or error class wrong");
+  console.log("subpath ok");
+})();
+`;
+      writeFileSync(join(project, "node-subpath.cjs"), nodeCheck(`const nn = require("@minigrad/nn");\nconst io = require("@minigrad/nn/node");`));
+      writeFileSync(join(project, "node-subpath.mjs"), nodeCheck(`import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\nconst nn = await import("@minigrad/nn");\nconst io = await import("@minigrad/nn/node");`));
+      for (const file of ["node-subpath.mjs", "node-subpath.cjs"]) {
+        const r = run(process.execPath, [file], { cwd: project, timeout: 60_000 });
+        check(r.status === 0 && r.out.includes("subpath ok"), `node ${file} (@minigrad/nn/node: saveSafetensors/loadSafetensors, one SafetensorsError)`, r.out);
       }
       const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
       for (const cfg of ["tsconfig.nodenext.json", "tsconfig.bundler.json"]) {
