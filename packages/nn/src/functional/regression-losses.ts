@@ -90,9 +90,17 @@ export function klDiv(input: Tensor, target: Tensor, { reduction = "mean", logTa
   const r = batchmean ? "sum" : checkReduction(reduction);
   const loss = logTarget
     ? target.exp().mul(target.sub(input))
-    : target.mul(where(target.eq(0), 1, target).log()).sub(target.mul(input));
+    : klTerms(input, target);
   const out = reduce(loss, r);
   return batchmean && input.ndim > 0 ? out.div(input.shape[0]) : out;
+}
+
+/**
+ * xlogy(t, t) - t x, as torch: t log t is 0 where t = 0 (where() keeps the NaN of 0 log 0
+ * out of the value), while the target's gradient there is NaN, as torch 1.13's xlogy gives.
+ */
+function klTerms(input: Tensor, target: Tensor): Tensor {
+  return where(target.eq(0), 0, target.mul(target.log())).sub(target.mul(input));
 }
 
 /** Options of `binaryCrossEntropy`. */
