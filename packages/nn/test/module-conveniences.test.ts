@@ -181,6 +181,9 @@ describe("gradcheck (float64) of the new layers and losses", () => {
     check((x, t) => F.smoothL1Loss(x, t, { beta: 0.5 }), randn([5], f64), randn([5], f64));
     check((x, t) => F.huberLoss(x, t, { delta: 0.5, reduction: "sum" }), randn([5], f64), randn([5], f64));
     check((x, t) => F.klDiv(x, t, { reduction: "batchmean", logTarget: true }), randn([2, 3], f64), randn([2, 3], f64));
+    check((x, t) => F.klDiv(x, t, { reduction: "none" }), randn([2, 3], f64), randn([2, 3], f64).sigmoid().detach());
+    check((x, t) => F.l1Loss(x, t, { reduction: "none" }), randn([5], f64), randn([5], f64));
+    check((x) => F.dropout2d(x, { p: 0.4, generator: new Generator(2) }), randn([3, 4, 2], f64));
   });
 
   it("GroupNorm gives the same in train and eval", () => {
