@@ -26,8 +26,9 @@ export interface CheckpointState {
   optimizer: StatefulLike;
   /** An lr scheduler of that optimizer, if the run has one. */
   scheduler?: StatefulLike;
-  /** Counters of the training loop, given back by `loadCheckpoint`. */
+  /** The epoch counter of the training loop (an integer), given back by `loadCheckpoint`. */
   epoch?: number;
+  /** The step counter (an integer), given back by `loadCheckpoint`. */
   step?: number;
   /** A random generator whose stream the run continues from (`defaultGenerator` for dropout and `randn`). */
   generator?: Generator;

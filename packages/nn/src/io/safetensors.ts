@@ -7,6 +7,7 @@ import { headerLength, parseHeader, type SafetensorsHeader, type SafetensorsTens
 /** Tensors by name, as a state dict (`model.stateDict()`) or a Map. */
 export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
 
+/** Options of `serialize` and `saveSafetensors`. */
 export interface SerializeOptions {
   /** String pairs stored as the header's `__metadata__` (Hugging Face tools read `format`, say). */
   metadata?: Readonly<Record<string, string>>;
@@ -18,6 +19,7 @@ export interface SerializeOptions {
   dtypes?: Readonly<Record<string, SafetensorsDType>>;
 }
 
+/** Options of `deserialize` and `loadSafetensors`. */
 export interface DeserializeOptions {
   /** Decode only these tensors (each must be in the file); all of them by default. */
   keys?: Iterable<string>;
