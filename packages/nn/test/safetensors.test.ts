@@ -184,6 +184,13 @@ describe("safetensors reader refuses bad files with a specific error", () => {
     sameTensor(deserialize(serialize(sd)).__proto__, tensor([1]), "__proto__");
   });
 
+  it("reads -0 in a shape or an offset as 0", () => {
+    const bytes = rawFile('{"e":{"dtype":"F32","shape":[-0,3],"data_offsets":[-0,0]}}', new Uint8Array(0));
+    const { e } = deserialize(bytes);
+    expect(Object.is(e.shape[0], 0)).toBe(true);
+    expect(Object.is(safetensorsHeader(bytes).tensors.get("e")?.dataOffsets[0], 0)).toBe(true);
+  });
+
   it("refuses to write what it cannot", () => {
     const t = tensor([1.5]);
     const cases: [() => unknown, RegExp][] = [

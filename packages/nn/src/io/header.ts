@@ -110,7 +110,8 @@ function tensorInfo(key: string, entry: JsonValue, dataLength: number): Safetens
         `data_offsets ${fmt(offsets)} hold ${end - begin}`,
     );
   }
-  return { dtype: dtype as SafetensorsDType, shape, dataOffsets: [begin, end] };
+  // `-0` is a valid JSON integer: keep it out of shapes and offsets.
+  return { dtype: dtype as SafetensorsDType, shape: shape.map((d) => d + 0), dataOffsets: [begin + 0, end + 0] };
 }
 
 function readMetadata(value: JsonValue): Record<string, string> {
