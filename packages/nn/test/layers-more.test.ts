@@ -40,6 +40,7 @@ interface Fixture {
   reprs: Record<string, string>;
   keys: Record<string, string[]>;
   errors: Record<string, string>;
+  safetensors: { file: string; input: FixtureTensor; output: FixtureTensor; numBatchesTracked: number };
 }
 
 /** The fixture, with each null (how the generator writes NaN) read back as NaN. */
@@ -177,5 +178,21 @@ describe("bad input: torch's messages", () => {
   }
   it("groupNorm of a 1-D input names the rank (torch: a dimension-out-of-range error)", () => {
     expect(() => nn.functional.groupNorm(T.randn([6]), 2)).toThrow("Expected at least 2 dimensions for input tensor but received 1");
+  });
+});
+
+describe("a torch-written safetensors state dict (fixtures/bn_torch.safetensors)", () => {
+  it("loads into the same model, int64 num_batches_tracked included, and gives torch's eval output", () => {
+    const { file, input, output, numBatchesTracked } = fixture.safetensors;
+    const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url))));
+    const net = new nn.Sequential(
+      new nn.Linear(4, 3), new nn.BatchNorm1d(3, { momentum: 0.3 }), new nn.Mish(), new nn.Linear(3, 2), new nn.GroupNorm(1, 2),
+    );
+    net.loadStateDict(nn.deserialize(bytes));
+    const bn = net[1] as nn.BatchNorm1d;
+    expect(bn.numBatchesTracked?.dtype).toBe("int32");
+    expect(bn.numBatchesTracked?.item()).toBe(numBatchesTracked);
+    net.eval();
+    expectClose(noGrad(() => net.forward(fromFixture(input, "float32"))), output, "float32", "eval output");
   });
 });
