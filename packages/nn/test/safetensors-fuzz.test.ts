@@ -83,6 +83,10 @@ function checkAccepted(bytes: Uint8Array, got: Record<string, import("@minigrad/
       else expect(Number.isNaN(want[i])).toBe(true);
     });
   }
+  // What was allocated for the result is bounded by the file (U8 widening to int32 is the worst: 4x).
+  const BYTES: Record<string, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+  const allocated = Object.values(got).reduce((s, t) => s + t.numel * BYTES[t.dtype], 0);
+  expect(allocated).toBeLessThanOrEqual(4 * bytes.length);
   // The ranges tile the data buffer exactly.
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let covered = 0;
