@@ -1,6 +1,7 @@
 /** The rows of the report, in the order, run one after the other. */
 import type { Config } from "./cli";
 import { liveTfTensors, type RowResult } from "./row";
+import { lenetStepRow } from "./rows/lenet";
 import { lstmStepRow } from "./rows/lstm";
 import { memoryRow } from "./rows/memory";
 import { digitsEpochRow, digitsStepRow, mnistMlpRow } from "./rows/mlp";
@@ -11,7 +12,7 @@ import { scalarGraphRow, tinyOpRow } from "./rows/overhead";
 import { collectGarbage } from "./timing";
 
 export const ROW_IDS: readonly string[] = [
-  "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "lstmStep", "heap",
+  "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "lstmStep", "lenetStep", "heap",
 ];
 
 interface Step {
@@ -37,6 +38,7 @@ const STEPS: readonly Step[] = [
   one("digitsStep", digitsStepRow),
   one("digitsEpoch", digitsEpochRow),
   one("lstmStep", lstmStepRow),
+  one("lenetStep", lenetStepRow),
   one("heap", (cfg) => memoryRow(cfg)),
 ];
 
