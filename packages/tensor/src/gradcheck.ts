@@ -1,4 +1,7 @@
-import { noGrad } from "./autograd/grad-mode";
+import { enableGrad, noGrad } from "./autograd/grad-mode";
+import { grad } from "./autograd/grad";
+import { randn } from "./creation";
+import { Generator } from "./random";
 import { TensorError } from "./errors";
 import { Tensor } from "./tensor";
 
@@ -76,4 +79,37 @@ export function gradcheck(
     });
   });
   return true;
+}
+
+/**
+ * Check second derivatives (torch.autograd.gradgradcheck): the first derivatives of `fn`,
+ * computed by `autograd.grad` with `createGraph`, are dotted with fixed random weights (and a
+ * non-scalar output is first weighted by a fixed random gradient), and that scalar function
+ * of the inputs goes through `gradcheck`: its gradient, found by differentiating the recorded
+ * backward, must match finite differences of the first derivatives.
+ *
+ * @example
+ * gradgradcheck((x) => x.tanh().mul(x).sum(), [randn([3], { dtype: "float64", requiresGrad: true })]);
+ */
+export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): true {
+  const generator = new Generator(20261204);
+  const probe = noGrad(() => fn(...inputs.map((t) => t.detach())));
+  const gradOutput = probe.numel === 1 ? null : randn([...probe.shape], { dtype: "float64", generator });
+  const weights = inputs.map((t) => (t.requiresGrad ? randn([...t.shape], { dtype: "float64", generator }) : null));
+  const firstDerivatives = (...xs: Tensor[]): Tensor => enableGrad(() => {
+    const wrt = xs.filter((t) => t.requiresGrad);
+    const out = fn(...xs);
+    const gradOutputs = gradOutput === null ? null : [gradOutput.to(out.dtype)];
+    const grads = grad(out, wrt, { gradOutputs, createGraph: true, allowUnused: true });
+    let total = Tensor.empty([], "float64");
+    let at = 0;
+    xs.forEach((t, i) => {
+      if (!t.requiresGrad) return;
+      const g = grads[at++];
+      const w = weights[i];
+      if (g !== null && w !== null) total = total.add(g.mul(w).sum());
+    });
+    return total;
+  });
+  return gradcheck(firstDerivatives, inputs, options);
 }

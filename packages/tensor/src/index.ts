@@ -20,7 +20,7 @@ export * as autograd from "./autograd/api";
 export { record } from "./autograd/record";
 export { exportGraph, type ExportGraphOptions } from "./autograd/export-graph";
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from "./random";
-export { gradcheck, type GradcheckOptions } from "./gradcheck";
+export { gradcheck, gradgradcheck, type GradcheckOptions } from "./gradcheck";
 export { toNdarray, fromNdarray } from "./ndarray";
 export { TensorError, ShapeError, DTypeError, ArgumentError, AutogradError } from "./errors";
 export { erf } from "./math/erf";

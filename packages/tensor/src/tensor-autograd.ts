@@ -113,11 +113,14 @@ export class TensorAutograd extends TensorBase {
    * Backpropagate from this tensor, adding into `.grad` of every leaf that requires grad.
    * A non-scalar needs the gradient of the loss with respect to it, of the same shape.
    */
-  backward(gradient?: Tensor | null, options: { retainGraph?: boolean; inputs?: readonly Tensor[] } = {}): void {
+  backward(
+    gradient?: Tensor | null,
+    options: { retainGraph?: boolean; createGraph?: boolean; inputs?: readonly Tensor[] } = {},
+  ): void {
     checkAlive("backward", this);
-    const { seed, retainGraph, inputs } = seedOf(this._asTensor(), gradient, options);
+    const { seed, retainGraph, createGraph, inputs } = seedOf(this._asTensor(), gradient, options);
     const accumulate = inputs === null ? "all" : new Set(inputs.map((t) => t.gradFn ?? t._gradAccumulator()));
-    runBackward([this._asTensor()], [seed], { accumulate, retainGraph });
+    runBackward([this._asTensor()], [seed], { accumulate, retainGraph, createGraph });
   }
 
   /**
@@ -149,8 +152,13 @@ export class TensorAutograd extends TensorBase {
   }
 
   /** @internal add an incoming gradient into `.grad`: a fresh copy the first time, in place after. */
-  _accumulateGrad(g: Tensor): void {
+  _accumulateGrad(g: Tensor, createGraph = false): void {
     const incoming = g.dtype === this.dtype ? g : g.to(this.dtype);
+    if (createGraph) {
+      // A recorded sum (or copy), so `.grad` can be differentiated again, as torch's with create_graph.
+      this._grad = keep(this._grad === null ? incoming.clone() : this._grad.add(incoming));
+      return;
+    }
     if (this._grad === null) {
       const fresh = Tensor._uninitialized(this.shape, this.dtype);
       k.mapUnary(k.copy, fresh, incoming);

@@ -64,8 +64,8 @@ describe("autograd.grad", () => {
   it("checks its arguments", () => {
     const x = tensor([1, 2], { requiresGrad: true });
     expect(() => autograd.grad(x.sum(), [])).toThrow(ArgumentError);
-    expect(() => autograd.grad(x.sum(), [x], { createGraph: true } as never)).toThrow(
-      "grad: unknown option 'createGraph'; the options are gradOutputs, retainGraph, allowUnused",
+    expect(() => autograd.grad(x.sum(), [x], { retain_graph: true } as never)).toThrow(
+      "grad: unknown option 'retain_graph'; the options are gradOutputs, retainGraph, createGraph, allowUnused",
     );
     expect(() => autograd.grad(x.mul(2), [x], { gradOutputs: tensor([1, 2, 3]) })).toThrow(
       "Mismatch in shape: grad_output[0] has a shape of [3] and output[0] has a shape of [2].",

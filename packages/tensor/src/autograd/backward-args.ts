@@ -9,7 +9,7 @@ import { Tensor } from "../tensor";
  */
 export function seedOf(
   root: Tensor, gradient: unknown, options: unknown,
-): { seed: Tensor; retainGraph: boolean; inputs: readonly Tensor[] | null } {
+): { seed: Tensor; retainGraph: boolean; createGraph: boolean; inputs: readonly Tensor[] | null } {
   if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
     const got = typeof gradient === "object"
       ? "an object (options go second: backward(null, { retainGraph: true }))"
@@ -24,11 +24,14 @@ export function seedOf(
     throw new ArgumentError(`backward: retainGraph must be a boolean, got ${typeof retainGraph}`);
   }
   const inputs = inputsOf((options as { inputs?: unknown }).inputs);
+  const { createGraph = false } = options as { createGraph?: unknown };
+  if (typeof createGraph !== "boolean") throw new ArgumentError(`backward: createGraph must be a boolean, got ${typeof createGraph}`);
+  // torch: retain_graph defaults to create_graph
   if (gradient === undefined || gradient === null) {
     if (root.numel !== 1) throw new AutogradError("grad can be implicitly created only for scalar outputs");
     const seed = Tensor.empty(root.shape, root.dtype);
     seed._data.fill(1);
-    return { seed, retainGraph: retainGraph ?? false, inputs };
+    return { seed, retainGraph: retainGraph ?? createGraph, createGraph, inputs };
   }
   if (!sameShape(gradient.shape, root.shape)) {
     throw new ShapeError(
@@ -37,7 +40,7 @@ export function seedOf(
     );
   }
   const seed = gradient.dtype === root.dtype ? gradient.detach() : gradient.to(root.dtype).detach();
-  return { seed, retainGraph: retainGraph ?? false, inputs };
+  return { seed, retainGraph: retainGraph ?? createGraph, createGraph, inputs };
 }
 
 /** backward's `inputs`: tensors that require grad, the only ones whose `.grad` it fills. */

@@ -2,7 +2,7 @@ import { AutogradError, ShapeError, fmtShape } from "../errors";
 import { sameShape } from "../shape";
 import type { Tensor } from "../tensor";
 import { arenaScope, keep } from "../memory";
-import { noGrad } from "./grad-mode";
+import { enableGrad, noGrad } from "./grad-mode";
 import { AccumulateGrad, Node } from "./node";
 
 let passes = 0;
@@ -17,6 +17,8 @@ export interface Pass {
    */
   readonly accumulate: "all" | "none" | ReadonlySet<Node>;
   readonly retainGraph: boolean;
+  /** Record the backward pass itself, so its gradients can be differentiated again. */
+  readonly createGraph?: boolean;
 }
 
 /**
@@ -49,7 +51,9 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
   }
   const captured: (Tensor | null)[] = new Array<Tensor | null>(pass.capture?.size ?? 0).fill(null);
   const stamp = ++passes;
-  arenaScope(() => noGrad(() => {
+  // With createGraph the gradients are graph tensors that outlive the pass: no arena scope.
+  const inMode = pass.createGraph === true ? (fn: () => void) => enableGrad(fn) : (fn: () => void) => arenaScope(() => noGrad(fn));
+  inMode(() => {
     countDependencies(starts, stamp);
     const targets = pass.capture !== undefined ? pass.capture : pass.accumulate instanceof Set ? pass.accumulate : null;
     if (targets !== null) markNeeded(starts, targets, stamp);
@@ -73,7 +77,7 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
       // After an error, drop partial sums so they cannot leak into a later pass.
       for (const node of ready) node._grad = null;
     }
-  }));
+  });
   return captured;
 }
 
@@ -141,12 +145,12 @@ function runNode(node: Node, incoming: Tensor, pass: Pass, captured: (Tensor | n
   }
   if (node instanceof AccumulateGrad) {
     const acc = pass.accumulate;
-    if (acc === "all" || (acc instanceof Set && acc.has(node))) node.variable._accumulateGrad(grad);
+    if (acc === "all" || (acc instanceof Set && acc.has(node))) node.variable._accumulateGrad(grad, pass.createGraph);
     return;
   }
-  if (node.retained !== null) node.retained._accumulateGrad(grad);
+  if (node.retained !== null) node.retained._accumulateGrad(grad, pass.createGraph);
   if (at !== undefined && !leadsFurther(node, stamp)) return; // nothing wanted lies beyond it
-  const inputGrads = node.apply(grad);
+  const inputGrads = node.apply(grad, pass.createGraph);
   if (!pass.retainGraph) node.release();
   const next = node.nextFunctions;
   for (let i = 0; i < next.length; i++) {

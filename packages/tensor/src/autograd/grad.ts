@@ -13,18 +13,23 @@ export interface GradOptions {
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
   /** Keep the graph's saved tensors for another backward through it (default false). */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass, so that the gradients returned can be differentiated again
+   * (gradients of gradients); retainGraph then defaults to true (default false).
+   */
+  createGraph?: boolean;
   /** Give null for an input the outputs do not depend on, instead of throwing (default false). */
   allowUnused?: boolean;
 }
 
-const OPTIONS = new Set(["gradOutputs", "retainGraph", "allowUnused"]);
+const OPTIONS = new Set(["gradOutputs", "retainGraph", "createGraph", "allowUnused"]);
 
 /**
  * The gradients of `outputs` with respect to `inputs` (torch.autograd.grad): the sum over
  * the outputs of d(output)/d(input) applied to its gradOutput, one tensor (or null, with
  * `allowUnused`) per input. No `.grad` is touched; only the part of the graph between the
  * outputs and the inputs runs. Non-leaf inputs get the gradient arriving at them (before
- * their hooks, as torch).
+ * their hooks, as torch). With `createGraph` the gradients are themselves differentiable.
  *
  * @example
  * const x = tensor([1.5, -0.3], { requiresGrad: true });
@@ -45,8 +50,9 @@ export function grad(
       throw new ArgumentError(`grad: unknown option '${key}'; the options are ${[...OPTIONS].join(", ")}`);
     }
   }
-  const { retainGraph = false, allowUnused = false } = options;
-  for (const [name, flag] of [["retainGraph", retainGraph], ["allowUnused", allowUnused]] as const) {
+  const { createGraph = false, allowUnused = false } = options;
+  const { retainGraph = createGraph } = options;
+  for (const [name, flag] of [["retainGraph", retainGraph], ["createGraph", createGraph], ["allowUnused", allowUnused]] as const) {
     if (typeof flag !== "boolean") throw new ArgumentError(`grad: ${name} must be a boolean, got ${typeof flag}`);
   }
   const seeds = seedsOf(outs, options.gradOutputs);
@@ -56,7 +62,7 @@ export function grad(
     const node = t.gradFn ?? t._gradAccumulator();
     if (!capture.has(node)) capture.set(node, i);
   });
-  const captured = runBackward(outs, seeds, { capture, accumulate: "none", retainGraph });
+  const captured = runBackward(outs, seeds, { capture, accumulate: "none", retainGraph, createGraph });
   return ins.map((t) => {
     const g = captured[capture.get(t.gradFn ?? t._gradAccumulator()) as number];
     if (g === null && !allowUnused) {

@@ -9,6 +9,19 @@ import type { Tensor } from "../tensor";
  */
 export type BackwardFn = (grad: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => readonly (Tensor | null)[];
 
+const TWICE = new WeakSet<BackwardFn>();
+
+/**
+ * Mark a backward function as differentiable again: written in recorded tensor ops (or, for
+ * a fused kernel, with a branch in such ops taken when grad mode is on), so that a backward
+ * with `createGraph` records a graph through it. Unmarked ones refuse `createGraph` rather
+ * than give a gradient of a gradient that silently misses their terms.
+ */
+export function twice(fn: BackwardFn): BackwardFn {
+  TWICE.add(fn);
+  return fn;
+}
+
 /** A gradient hook (`Tensor.registerHook`): return nothing to keep the gradient, or a tensor to replace it. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
@@ -78,7 +91,13 @@ export class Node {
   }
 
   /** Gradients for each input, after checking the saved tensors are still intact. */
-  apply(grad: Tensor): readonly (Tensor | null)[] {
+  apply(grad: Tensor, createGraph = false): readonly (Tensor | null)[] {
+    if (createGraph && this.backwardFn !== null && !TWICE.has(this.backwardFn)) {
+      throw new AutogradError(
+        `${this.name}: the backward of this op is not differentiable yet, so a backward with createGraph ` +
+          "(a gradient of a gradient) cannot go through it",
+      );
+    }
     if (this.released || this.backwardFn === null) {
       throw new AutogradError(
         "Trying to backward through the graph a second time (or directly access saved tensors after they have " +

@@ -152,6 +152,10 @@ export const gelu: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * x * (1 + erf(x * Math.SQRT1_2)); }
 };
 // d gelu/dx = Phi(x) + x * phi(x).
+/** Phi(x), the standard normal's distribution function (gelu's factor) */
+export const normalCdf: UnaryRow = (out, io, so, a, ia, sa, n) => {
+  for (let i = 0; i < n; i++, io += so, ia += sa) out[io] = 0.5 * (1 + erf(a[ia] * Math.SQRT1_2));
+};
 export const geluGrad: UnaryRow = (out, io, so, a, ia, sa, n) => {
   for (let i = 0; i < n; i++, io += so, ia += sa) { const x = a[ia]; out[io] = 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI; }
 };

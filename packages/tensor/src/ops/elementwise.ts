@@ -1,4 +1,4 @@
-import type { BackwardFn } from "../autograd/node";
+import { twice, type BackwardFn } from "../autograd/node";
 import { record } from "../autograd/record";
 import { DEFAULT_DTYPE, checkInt32, isFloating, promoteWithScalar, resultType, type DType } from "../dtype";
 import { ArgumentError, DTypeError, fmtShape } from "../errors";
@@ -98,7 +98,7 @@ export function add(a: Tensor | number, b: Tensor | number): Tensor {
   if (x.dtype === "bool") return binary(k.maximum, x, y, shape); // two bools: their logical or, as torch
   return record(binary(fast.add, x, y, shape), "AddBackward", [x, y], addBackward);
 }
-const addBackward: BackwardFn = (g) => [g, g];
+const addBackward: BackwardFn = twice((g) => [g, g]);
 
 /** a - b; d/da = 1, d/db = -1 */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
@@ -106,7 +106,7 @@ export function sub(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("sub", a, b);
   return record(binary(fast.sub, x, y, shape), "SubBackward", [x, y], subBackward);
 }
-const subBackward: BackwardFn = (g, _, needs) => [g, needs[1] ? g.neg() : null];
+const subBackward: BackwardFn = twice((g, _, needs) => [g, needs[1] ? g.neg() : null]);
 
 /** torch refuses `-` on bool tensors (its two messages: two bools, or one). */
 export function boolSubError(op: string, a: Tensor | number, b: Tensor | number): never {
@@ -126,20 +126,20 @@ export function mul(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("mul", a, b);
   return record(binary(fast.mul, x, y, shape), "MulBackward", [x, y], mulBackward, [x, y]);
 }
-const mulBackward: BackwardFn = (g, [x, y], needs) => [
+const mulBackward: BackwardFn = twice((g, [x, y], needs) => [
   needs[0] ? g.mul(y) : null,
   needs[1] ? g.mul(x) : null,
-];
+]);
 
 /** a / b (true division: integers give float32); d/da = 1/b, d/db = -a/b^2 */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("div", a, b, true);
   return record(binary(fast.div, x, y, shape), "DivBackward", [x, y], divBackward, [x, y]);
 }
-const divBackward: BackwardFn = (g, [x, y], needs) => [
+const divBackward: BackwardFn = twice((g, [x, y], needs) => [
   needs[0] ? g.div(y) : null,
   needs[1] ? g.mul(x).div(y.mul(y)).neg() : null,
-];
+]);
 
 /**
  * a ** b; d/da = b * a^(b-1), d/db = a^b * ln(a).
@@ -155,10 +155,10 @@ export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   const out = binary(k.pow, x, y, shape);
   return record(out, "PowBackward", [x, y], powBackward, [x, y, out]);
 }
-const powBackward: BackwardFn = (g, [x, y, out], needs) => [
+const powBackward: BackwardFn = twice((g, [x, y, out], needs) => [
   needs[0] ? where(y.eq(0), 0, g.mul(y.mul(x.pow(y.sub(1))))) : null,
   needs[1] ? where(x.eq(0).mul(y.ge(0)), 0, g.mul(out.mul(x.log()))) : null,
-];
+]);
 
 /**
  * Elementwise max; the gradient goes to the larger input, split in half on ties (as torch).
@@ -169,20 +169,20 @@ export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("maximum", a, b);
   return record(binary(k.maximum, x, y, shape), "MaximumBackward", [x, y], maximumBackward, [x, y]);
 }
-const maximumBackward: BackwardFn = (g, [x, y], needs) => [
+const maximumBackward: BackwardFn = twice((g, [x, y], needs) => [
   needs[0] ? g.mul(tieWeights(x, y)) : null,
   needs[1] ? g.mul(tieWeights(y, x)) : null,
-];
+]);
 
 /** Elementwise min; the gradient goes to the smaller input, split in half on ties. */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y, shape] = broadcastPair("minimum", a, b);
   return record(binary(k.minimum, x, y, shape), "MinimumBackward", [x, y], minimumBackward, [x, y]);
 }
-const minimumBackward: BackwardFn = (g, [x, y], needs) => [
+const minimumBackward: BackwardFn = twice((g, [x, y], needs) => [
   needs[0] ? g.mul(tieWeights(y, x)) : null,
   needs[1] ? g.mul(tieWeights(x, y)) : null,
-];
+]);
 
 /** 0 where a < b, 0.5 where a == b, else 1 (so 1 where either is NaN): torch's masks. */
 function tieWeights(a: Tensor, b: Tensor): Tensor {
@@ -203,10 +203,10 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   k.select3(out, c, x, y);
   return record(out, "WhereBackward", [x, y], whereBackward, [c]);
 }
-const whereBackward: BackwardFn = (g, [c], needs) => [
+const whereBackward: BackwardFn = twice((g, [c], needs) => [
   needs[0] ? where(c, g, 0) : null,
   needs[1] ? where(c, 0, g) : null,
-];
+]);
 
 // ------------------------------------------------------------------ unary
 
@@ -221,7 +221,7 @@ export function neg(x: Tensor): Tensor {
   }
   return record(mapNew(k.neg, x), "NegBackward", [x], negBackward);
 }
-const negBackward: BackwardFn = (g) => [g.neg()];
+const negBackward: BackwardFn = twice((g) => [g.neg()]);
 
 /** e^x; d/dx = e^x, the output itself */
 export function exp(x: Tensor): Tensor {
@@ -229,7 +229,7 @@ export function exp(x: Tensor): Tensor {
   const y = mapNew(fast.exp, floating(x));
   return record(y, "ExpBackward", [x], expBackward, [y]);
 }
-const expBackward: BackwardFn = (g, [y]) => [g.mul(y)];
+const expBackward: BackwardFn = twice((g, [y]) => [g.mul(y)]);
 
 /** ln x; d/dx = 1/x */
 export function log(x: Tensor): Tensor {
@@ -237,7 +237,7 @@ export function log(x: Tensor): Tensor {
   const xf = floating(x);
   return record(mapNew(k.log, xf), "LogBackward", [xf], logBackward, [xf]);
 }
-const logBackward: BackwardFn = (g, [x]) => [g.div(x)];
+const logBackward: BackwardFn = twice((g, [x]) => [g.div(x)]);
 
 /** sqrt x; d/dx = 1 / (2 sqrt x) */
 export function sqrt(x: Tensor): Tensor {
@@ -245,14 +245,14 @@ export function sqrt(x: Tensor): Tensor {
   const y = mapNew(k.sqrt, floating(x));
   return record(y, "SqrtBackward", [x], sqrtBackward, [y]);
 }
-const sqrtBackward: BackwardFn = (g, [y]) => [g.div(y.mul(2))];
+const sqrtBackward: BackwardFn = twice((g, [y]) => [g.div(y.mul(2))]);
 
 /** |x|; d/dx = sign(x) (0 at 0, as torch) */
 export function abs(x: Tensor): Tensor {
   checkAlive("abs", x);
   return record(mapNew(k.abs, x), "AbsBackward", [x], absBackward, [x]);
 }
-const absBackward: BackwardFn = (g, [x]) => [g.mul(mapNew(k.sign, x))];
+const absBackward: BackwardFn = twice((g, [x]) => [g.mul(mapNew(k.sign, x))]);
 
 /** tanh x; d/dx = 1 - tanh^2 x (fused kernel) */
 export function tanh(x: Tensor): Tensor {
@@ -260,7 +260,8 @@ export function tanh(x: Tensor): Tensor {
   const y = mapNew(fast.tanh, floating(x));
   return record(y, "TanhBackward", [x], tanhBackward, [y]);
 }
-const tanhBackward: BackwardFn = (g, [y]) => [fused(k.tanhGrad, g, y)];
+// Under createGraph (grad mode on) the same derivative in recorded ops, so it can be differentiated again.
+const tanhBackward: BackwardFn = twice((g, [y]) => [isGradEnabled() ? g.mul(y.mul(y).neg().add(1)) : fused(k.tanhGrad, g, y)]);
 
 /** sigmoid x = 1 / (1 + e^-x); d/dx = s (1 - s) (fused kernel) */
 export function sigmoid(x: Tensor): Tensor {
@@ -268,7 +269,7 @@ export function sigmoid(x: Tensor): Tensor {
   const y = mapNew(fast.sigmoid, floating(x));
   return record(y, "SigmoidBackward", [x], sigmoidBackward, [y]);
 }
-const sigmoidBackward: BackwardFn = (g, [y]) => [fused(k.sigmoidGrad, g, y)];
+const sigmoidBackward: BackwardFn = twice((g, [y]) => [isGradEnabled() ? g.mul(y.mul(y.neg().add(1))) : fused(k.sigmoidGrad, g, y)]);
 
 /** max(x, 0); d/dx = 1 where the output is positive, else 0 (0 at x = 0, as torch) */
 export function relu(x: Tensor): Tensor {
@@ -277,7 +278,7 @@ export function relu(x: Tensor): Tensor {
   const y = mapNew(fast.relu, x);
   return record(y, "ReluBackward", [x], reluBackward, [y]);
 }
-const reluBackward: BackwardFn = (g, [y]) => [fused(fast.reluGrad, g, y)];
+const reluBackward: BackwardFn = twice((g, [y]) => [isGradEnabled() ? g.mul(cast(y.gt(0), g.dtype)) : fused(fast.reluGrad, g, y)]);
 
 /** gelu x = x Phi(x) (exact erf form); d/dx = Phi(x) + x phi(x) */
 export function gelu(x: Tensor): Tensor {
@@ -285,7 +286,17 @@ export function gelu(x: Tensor): Tensor {
   const xf = floating(x);
   return record(mapNew(k.gelu, xf), "GeluBackward", [xf], geluBackward, [xf]);
 }
-const geluBackward: BackwardFn = (g, [x]) => [g.mul(mapNew(k.geluGrad, x))];
+const geluBackward: BackwardFn = twice((g, [x]) => [g.mul(isGradEnabled() ? geluGradRecorded(x) : mapNew(k.geluGrad, x))]);
+/** gelu's derivative Phi(x) + x phi(x) in recorded ops (for createGraph). */
+function geluGradRecorded(x: Tensor): Tensor {
+  return normalCdf(x).add(x.mul(normalPdf(x)));
+}
+/** Phi(x); d/dx = phi(x) */
+function normalCdf(x: Tensor): Tensor {
+  return record(mapNew(k.normalCdf, x), "NormalCdfBackward", [x], twice((g, [x]) => [g.mul(normalPdf(x))]), [x]);
+}
+/** phi(x) = e^(-x^2/2) / sqrt(2 pi), in recorded ops */
+const normalPdf = (x: Tensor): Tensor => x.mul(x).mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
 
 /** Clamp into [min, max] (either may be omitted); d/dx = 1 inside the bounds (inclusive), else 0. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
@@ -311,5 +322,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const xc = cast(x, dtype);
   // torch computes min(max(x, lo), hi): with lo > hi every element is hi (NaN stays NaN).
   const y = mapNew(lo > hi ? k.clampRow(hi, hi) : k.clampRow(lo, hi), xc);
-  return record(y, "ClampBackward", [xc], (g, [x]) => [g.mul(mapNew(k.clampMaskRow(lo, hi), x, g.dtype))], [xc]);
+  // the mask is constant in x: the backward is linear in g, differentiable again as it is
+  return record(y, "ClampBackward", [xc], twice((g, [x]) => [g.mul(mapNew(k.clampMaskRow(lo, hi), x, g.dtype))]), [xc]);
 }

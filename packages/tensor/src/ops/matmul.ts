@@ -1,3 +1,4 @@
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, promoteTypes, type FloatArray } from "../dtype";
 import { DTypeError, ShapeError, fmtShape } from "../errors";
@@ -98,10 +99,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   }
   const name = batch.length === 0 ? "MmBackward" : "BmmBackward";
   // d/da = g @ b^T, d/db = a^T @ g (transposes are stride views, no copies).
-  return record(out, name, [a, b], (g, [a, b], needs) => [
+  return record(out, name, [a, b], twice((g, [a, b], needs) => [
     needs[0] ? bmm(g, transpose(b, -1, -2)) : null,
     needs[1] ? bmm(transpose(a, -1, -2), g) : null,
-  ], [a, b]);
+  ]), [a, b]);
 }
 
 /**
@@ -143,9 +144,9 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
     { data: bias._data, offset: bias.offset, stride: bias.strides[1] },
   );
   // d/dinput = g (summed back to input's shape by expand), d/dmat1 = g @ mat2^T, d/dmat2 = mat1^T @ g
-  return record(out, "AddmmBackward", [bias, mat1, mat2], (g, [mat1, mat2], needs) => [
+  return record(out, "AddmmBackward", [bias, mat1, mat2], twice((g, [mat1, mat2], needs) => [
     needs[0] ? g : null,
     needs[1] ? bmm(g, transpose(mat2, -1, -2)) : null,
     needs[2] ? bmm(transpose(mat1, -1, -2), g) : null,
-  ], [mat1, mat2]);
+  ]), [mat1, mat2]);
 }

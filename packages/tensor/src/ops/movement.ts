@@ -1,3 +1,5 @@
+import { isGradEnabled } from "../autograd/grad-mode";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { checkDType, isFloating, promoteTypes, type DType } from "../dtype";
 import { ArgumentError, ShapeError, fmtShape } from "../errors";
@@ -41,7 +43,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 function reshapeView(x: Tensor, shape: readonly number[], strides = viewStrides(x.shape, x.strides, shape)): Tensor {
   if (strides === null) throw new ShapeError(`internal error: reshape of contiguous ${fmtShape(x.shape)} failed`);
   const inShape = x.shape;
-  return record(x._view(shape, strides, x.offset), "ViewBackward", [x], (g) => [reshape(g, inShape)]);
+  return record(x._view(shape, strides, x.offset), "ViewBackward", [x], twice((g) => [reshape(g, inShape)]));
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -92,7 +94,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     shape.push(x.shape[d]);
     strides.push(x.strides[d]);
   }
-  return record(x._view(shape, strides, x.offset), "PermuteBackward", [x], (g) => [permute(g, inverse)]);
+  return record(x._view(shape, strides, x.offset), "PermuteBackward", [x], twice((g) => [permute(g, inverse)]));
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -144,7 +146,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (sameShape(outShape, x.shape)) return x;
   const inShape = x.shape;
-  return record(x._view(outShape, strides, x.offset), "ExpandBackward", [x], (g) => [sumTo(g, inShape)]);
+  return record(x._view(outShape, strides, x.offset), "ExpandBackward", [x], twice((g) => [sumTo(g, inShape)]));
 }
 
 // ------------------------------------------------------------------ narrow / select / slice
@@ -164,11 +166,13 @@ function subView(name: string, x: Tensor, d: number, start: number, length: numb
   }
   const out = x._view(shape, strides, x.offset + start * x.strides[d]);
   const inShape = x.shape;
-  return record(out, name, [x], (g) => {
+  return record(out, name, [x], twice((g) => {
     const z = Tensor.empty(inShape, g.dtype);
-    copyInto(subView(name, z, d, start, length, step, drop), g);
+    // Under createGraph (grad mode on) a recorded copy into the view (CopySlices), else the kernel.
+    if (isGradEnabled()) subView(name, z, d, start, length, step, drop).copy_(g);
+    else copyInto(subView(name, z, d, start, length, step, drop), g);
     return [z];
-  });
+  }));
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -235,7 +239,7 @@ export function clone(x: Tensor): Tensor {
   checkAlive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype);
   copyInto(out, x);
-  return record(out, "CloneBackward", [x], (g) => [g]);
+  return record(out, "CloneBackward", [x], twice((g) => [g]));
 }
 
 /** Convert to another dtype (this tensor if it already has it); gradients cast back. */
@@ -246,7 +250,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   copyInto(out, x);
   if (!isFloating(dtype)) return out;
   const from = x.dtype;
-  return record(out, "ToCopyBackward", [x], (g) => [cast(g, from)]);
+  return record(out, "ToCopyBackward", [x], twice((g) => [cast(g, from)]));
 }
 
 /** Join tensors along an existing dim; shapes must match elsewhere. */
@@ -281,14 +285,14 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     copyInto(out._view(t.shape, out.strides, at * out.strides[d]), t);
     at += t.shape[d];
   }
-  return record(out, "CatBackward", inputs, (g, _, needs) => {
+  return record(out, "CatBackward", inputs, twice((g, _, needs) => {
     let start = 0;
     return sizes.map((size, i) => {
       const piece = needs[i] ? narrow(g, d, start, size) : null;
       start += size;
       return piece;
     });
-  });
+  }));
 }
 
 /** Join tensors of one shape along a new dim. */

@@ -1,3 +1,4 @@
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, type FloatArray } from "../dtype";
 import { DTypeError, ShapeError, fmtShape } from "../errors";
@@ -88,7 +89,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const out = reduce("sum", "sum", x, dim, keepdim);
   const inShape = x.shape;
   const kept = keptShape(inShape, normalizeDims("sum", dim, x.ndim));
-  return record(out, "SumBackward", [x], (g) => [expand(reshape(g, kept), inShape)]);
+  return record(out, "SumBackward", [x], twice((g) => [expand(reshape(g, kept), inShape)]));
 }
 
 /** Sum a broadcast gradient back down to `shape` (the backward of expand). */
@@ -114,11 +115,11 @@ function extremum(kind: "max" | "min", name: string, x: Tensor, dim: Dims, keepd
   const dims = normalizeDims(name, dim, x.ndim);
   const kept = keptShape(x.shape, dims);
   const backward = name === "amax" ? "AmaxBackward" : "AminBackward";
-  return record(out, backward, [x], (g, [x, out]) => {
+  return record(out, backward, [x], twice((g, [x, out]) => {
     const hit = cast(x.eq(expand(reshape(out, kept), x.shape)), g.dtype);
     const count = sum(hit, dims, true);
     return [hit.div(count).mul(expand(reshape(g, kept), x.shape))];
-  }, [x, out]);
+  }), [x, out]);
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
@@ -180,8 +181,8 @@ function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
   const inverse = mapDims(order.length, (i) => order.indexOf(i));
   const y = x.ndim === 0 || d === x.ndim - 1 ? out : clone(permute(out, inverse));
   return log
-    ? record(y, "LogSoftmaxBackward", [xf], (g, [y]) => [g.sub(y.exp().mul(sum(g, d, true)))], [y])
-    : record(y, "SoftmaxBackward", [xf], (g, [y]) => [y.mul(g.sub(sum(g.mul(y), d, true)))], [y]);
+    ? record(y, "LogSoftmaxBackward", [xf], twice((g, [y]) => [g.sub(y.exp().mul(sum(g, d, true)))]), [y])
+    : record(y, "SoftmaxBackward", [xf], twice((g, [y]) => [y.mul(g.sub(sum(g.mul(y), d, true)))]), [y]);
 }
 
 /** softmax along dim, stable for any scale; d/dx: y * (g - sum(g * y)). */

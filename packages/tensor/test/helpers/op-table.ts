@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import {
-  Tensor, addmm, cat, elu, erf, gradcheck, hardtanh, leakyRelu, mish, mm, silu, softplus, stack, tensor, where, zeros,
+  Tensor, addmm, cat, elu, erf, gradcheck, gradgradcheck, hardtanh, leakyRelu, mish, mm, silu, softplus, stack, tensor, where, zeros,
   type DType, type GradcheckOptions,
 } from "../../src/index";
 import {
@@ -981,4 +981,16 @@ export function gradcheckCase(op: OpEntry, c: OpCase, seed: number): true {
   });
   const fn = (...xs: Tensor[]) => c.call(...xs.map((x, i) => (flipped(i) ? x.transpose(-2, -1) : x)));
   return gradcheck(fn, leaves, op.gradOptions);
+}
+
+/** gradgradcheck of one case (second derivatives through `createGraph`), as gradcheckCase. */
+export function gradgradcheckCase(op: OpEntry, c: OpCase, seed: number): true {
+  const swapLast = (s: Shape): Shape => [...s.slice(0, -2), ...s.slice(-2).reverse()];
+  const flipped = (i: number) => c.transposed?.[i] === true;
+  const leaves = c.shapes.map((shape, i) => {
+    const leafShape = flipped(i) ? swapLast(shape) : shape;
+    return tensor(valuesOf(c.kinds[i], numelOf(leafShape), seed + i), { shape: leafShape, dtype: "float64", requiresGrad: true });
+  });
+  const fn = (...xs: Tensor[]) => c.call(...xs.map((x, i) => (flipped(i) ? x.transpose(-2, -1) : x)));
+  return gradgradcheck(fn, leaves, op.gradOptions);
 }
