@@ -160,3 +160,15 @@ describe("gradcheck (float64) of convolution, pooling, padding, unfold and upsam
     expect(gradcheck((x) => up.forward(x, [5, 5]), [randn([1, 2, 2, 2], f64)])).toBe(true);
   });
 });
+
+describe("ConvTranspose2d's outputSize", () => {
+  it("picks the output padding that gives it (as torch's output_size), and refuses sizes out of range", () => {
+    const up = new ConvTranspose2d(3, 2, 3, { stride: 2 });
+    const x = randn([1, 3, 4, 4]);
+    expect(up.forward(x, [10, 9]).shape).toEqual([1, 2, 10, 9]);
+    expect(up.forward(x, [1, 2, 9, 10]).shape).toEqual([1, 2, 9, 10]);
+    expect(() => up.forward(x, [12, 10])).toThrow(
+      "requested an output size of [12, 10], but valid sizes range from [9, 9] to [10, 10] (for an input of [4, 4])",
+    );
+  });
+});

@@ -254,16 +254,15 @@ export class ConvTranspose2d extends ConvNd {
       throw new ShapeError(`ConvTranspose2d: output_size must have 2 or 4 elements (got ${outputSize.length})`);
     }
     const padding = this.padding as readonly number[];
-    return size.map((want, d) => {
-      const min = (spatial[d] - 1) * this.stride[d] - 2 * padding[d] + this.dilation[d] * (this.kernelSize[d] - 1) + 1;
-      const max = min + this.stride[d] - 1;
-      if (want < min || want > max) {
-        throw new ShapeError(
-          `requested an output size of [${size.join(", ")}], but valid sizes range from [${min}] to [${max}] ` +
-            `(for an input of [${spatial.join(", ")}])`,
-        );
-      }
-      return want - min;
-    });
+    const min = size.map((_, d) =>
+      (spatial[d] - 1) * this.stride[d] - 2 * padding[d] + this.dilation[d] * (this.kernelSize[d] - 1) + 1);
+    const max = min.map((m, d) => m + this.stride[d] - 1);
+    if (size.some((want, d) => want < min[d] || want > max[d])) {
+      throw new ShapeError(
+        `requested an output size of [${size.join(", ")}], but valid sizes range from [${min.join(", ")}] to ` +
+          `[${max.join(", ")}] (for an input of [${spatial.join(", ")}])`,
+      );
+    }
+    return size.map((want, d) => want - min[d]);
   }
 }
