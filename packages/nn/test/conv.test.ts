@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as T from "@minigrad/tensor";
 import { Tensor } from "@minigrad/tensor";
 import * as nn from "@minigrad/nn";
-import { Module, Parameter, functional as F } from "@minigrad/nn";
+import { Module, functional as F } from "@minigrad/nn";
 import { expectClose, fromFixture, type FixtureTensor } from "../../tensor/test/helpers/conformance";
 import { loadFixture, runCase, type OpCase } from "./helpers/cases";
 
@@ -38,10 +38,10 @@ function evaluate(ts: string): unknown {
   return new Function("nn", "F", "T", `return (${ts});`)(nn, F, T);
 }
 
-/** Give the module torch's weights: each parameter replaced by the fixture's (in the case's dtype). */
+/** Give the module torch's weights through its state dict (torch's keys), in the case's dtype. */
 function loadParameters(m: Module, c: LayerCase): void {
-  const fields = m as unknown as Record<string, unknown>;
-  for (const [name, value] of Object.entries(c.stateDict)) fields[name] = new Parameter(fromFixture(value, c.dtype));
+  if (c.dtype === "float64") m.to("float64");
+  m.loadStateDict(Object.fromEntries(Object.entries(c.stateDict).map(([k, v]) => [k, fromFixture(v, c.dtype)])));
 }
 
 function runLayer(c: LayerCase): void {
