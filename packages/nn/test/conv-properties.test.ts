@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Tensor, gradcheck, manualSeed, randn } from "@minigrad/tensor";
+import { Tensor, gradcheck, gradgradcheck, manualSeed, randn } from "@minigrad/tensor";
 import { Conv2d, ConvTranspose2d, functional as F } from "@minigrad/nn";
 
 /**
@@ -170,5 +170,15 @@ describe("ConvTranspose2d's outputSize", () => {
     expect(() => up.forward(x, [12, 10])).toThrow(
       "requested an output size of [12, 10], but valid sizes range from [9, 9] to [10, 10] (for an input of [4, 4])",
     );
+  });
+});
+
+describe("second derivatives (gradgradcheck, float64)", () => {
+  it("of conv2d, convTranspose2d and conv1d: im2col and col2im are each other's recorded backward", () => {
+    expect(gradgradcheck((x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1, groups: 2 }),
+      [randn([1, 4, 4, 4], f64), randn([2, 2, 3, 3], f64), randn([2], f64)])).toBe(true);
+    expect(gradgradcheck((x, w) => F.convTranspose2d(x, w, null, { stride: 2, padding: 1 }),
+      [randn([1, 2, 3, 3], f64), randn([2, 2, 3, 3], f64)])).toBe(true);
+    expect(gradgradcheck((x, w) => F.conv1d(x, w, null, { padding: "same" }), [randn([1, 2, 5], f64), randn([2, 2, 2], f64)])).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { noGrad } from "../autograd/grad-mode";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, type FloatArray } from "../dtype";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors";
@@ -90,7 +91,8 @@ export function im2col(x: Tensor, window: SlidingWindow2d, { batchInner = false 
   const layout = { offset: 0, batchStride: out.strides[0], rowStride: out.strides[1] };
   k.im2col(out._data as FloatArray, layout, src._data as FloatArray, src.offset, n, c, h, w, kernelWindow(window, outH, outW));
   out._base = null; // a fresh tensor over fresh storage, not a view of anything in the graph
-  return record(out, "Im2ColBackward", [x], (g) => [col2im(g, [h, w], window)]);
+  // col2im is itself recorded (its backward is im2col), so a convolution has second derivatives.
+  return record(out, "Im2ColBackward", [x], twice((g) => [col2im(g, [h, w], window)]));
 }
 
 /**
@@ -120,5 +122,5 @@ export function col2im(cols: Tensor, outputSize: readonly [number, number], wind
   const out = Tensor.empty([n, c, h, w], cols.dtype);
   const layout = { offset: src.offset, batchStride: src.strides[0], rowStride: src.strides[1] };
   k.col2im(out._data as FloatArray, 0, n, c, h, w, src._data as FloatArray, layout, kernelWindow(window, outH, outW));
-  return record(out, "Col2ImBackward", [cols], (g) => [im2col(g, window)]);
+  return record(out, "Col2ImBackward", [cols], twice((g) => [im2col(g, window)]));
 }
