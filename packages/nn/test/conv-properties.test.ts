@@ -182,3 +182,25 @@ describe("second derivatives (gradgradcheck, float64)", () => {
     expect(gradgradcheck((x, w) => F.conv1d(x, w, null, { padding: "same" }), [randn([1, 2, 5], f64), randn([2, 2, 2], f64)])).toBe(true);
   });
 });
+
+describe("convTranspose2d is conv2d's adjoint", () => {
+  it("<conv2d(y, w), x> = <y, convTranspose2d(x, w)> on random strides, paddings, dilations, output paddings and groups", () => {
+    const arb = fc.record({
+      n: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 2 }),
+      og: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 4 }), w: fc.integer({ min: 1, max: 4 }),
+      k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), p: fc.nat(1), d: fc.integer({ min: 1, max: 2 }),
+      op: fc.nat(2),
+    }).filter((a) => a.op < a.s && (a.h - 1) * a.s - 2 * a.p + a.d * (a.k - 1) + a.op + 1 >= 1 &&
+      (a.w - 1) * a.s - 2 * a.p + a.d * (a.k - 1) + a.op + 1 >= 1);
+    fc.assert(fc.property(arb, (a) => {
+      const weight = randn([a.og * a.groups, a.cg, a.k, a.k], { dtype: "float64" });
+      const x = randn([a.n, a.og * a.groups, a.h, a.w], { dtype: "float64" });
+      const t = F.convTranspose2d(x, weight, null, { stride: a.s, padding: a.p, outputPadding: a.op, dilation: a.d, groups: a.groups });
+      const y = randn(t.shape, { dtype: "float64" });
+      const c = F.conv2d(y, weight, null, { stride: a.s, padding: a.p, dilation: a.d, groups: a.groups });
+      expect(c.shape).toEqual(x.shape);
+      const lhs = c.mul(x).sum().item(), rhs = y.mul(t).sum().item();
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-9 * (1 + Math.abs(lhs)));
+    }), { numRuns: 50 });
+  });
+});
