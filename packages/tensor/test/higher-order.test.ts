@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AutogradError, autograd, manualSeed, randn, tensor } from "../src/index";
+import { AutogradError, Tensor, autograd, manualSeed, randn, tensor } from "../src/index";
 import { OPS, gradgradcheckCase } from "./helpers/op-table";
 
 manualSeed(0);
@@ -49,7 +49,7 @@ describe("autograd.grad with createGraph", () => {
     const [g] = autograd.grad(x.pow(4).sum(), x, { createGraph: true });
     const [h] = autograd.grad(g!.sum(), x, { createGraph: true });
     const [t] = autograd.grad(h!.sum(), x);
-    expect(t?.toArray().map((v) => Number((v as number).toFixed(12)))).toEqual([36, -7.2]);
+    expect((t?.toArray() as number[]).map((v) => Number(v.toFixed(12)))).toEqual([36, -7.2]);
   });
 
   it("a gradient penalty (WGAN-GP style) trains through the recorded backward", () => {
@@ -86,3 +86,56 @@ describe("autograd.grad with createGraph", () => {
 });
 
 const TORCH_PENALTY_GRAD = [0.8159042809089903, -0.001985529496881386];
+
+// torch.autograd.functional at x = [1., 2.] (float64); torch 1.13's results above each case.
+describe("autograd.functional", () => {
+  const F = autograd.functional;
+  const x = () => tensor([1, 2], { dtype: "float64" });
+  const t = (v: number[]) => tensor(v, { dtype: "float64" });
+  const arr = (v: unknown): unknown => (Array.isArray(v) ? v.map(arr) : (v as { toArray(): unknown }).toArray());
+
+  it("vjp: F.vjp(lambda a: a**2, x, ones) -> ([1, 4], [2, 4])", () => {
+    expect(arr(F.vjp((a) => a.pow(2), x(), t([1, 1])))).toEqual([[1, 4], [2, 4]]);
+  });
+
+  it("jvp by the double-vjp trick: F.jvp(lambda a: a**2, x, [1, 0]) -> ([1, 4], [2, 0])", () => {
+    expect(arr(F.jvp((a) => a.pow(2), x(), t([1, 0])))).toEqual([[1, 4], [2, 0]]);
+  });
+
+  it("jacobian: one input -> [[2, 0], [0, 4]]; two inputs -> one block per input", () => {
+    expect(arr(F.jacobian((a) => a.pow(2), x()))).toEqual([[2, 0], [0, 4]]);
+    // F.jacobian(lambda a, b: a*b, (x, [3, 4])) -> ([[3, 0], [0, 4]], [[1, 0], [0, 2]])
+    expect(arr(F.jacobian((a, b) => a.mul(b), [x(), t([3, 4])]))).toEqual([[[3, 0], [0, 4]], [[1, 0], [0, 2]]]);
+  });
+
+  it("hessian: F.hessian(lambda a: (a**3).sum(), x) -> [[6, 0], [0, 12]]; two inputs -> blocks", () => {
+    expect(arr(F.hessian((a) => a.pow(3).sum(), x()))).toEqual([[6, 0], [0, 12]]);
+    // F.hessian(lambda a, b: (a*b).sum(), (x, [3, 4])) -> ((0, I), (I, 0))
+    const I = [[1, 0], [0, 1]], Z = [[0, 0], [0, 0]];
+    expect(arr(F.hessian((a, b) => a.mul(b).sum(), [x(), t([3, 4])]))).toEqual([[Z, I], [I, Z]]);
+  });
+
+  it("hvp: F.hvp(lambda a: (a**3).sum(), x, ones) -> (9, [6, 12])", () => {
+    expect(arr(F.hvp((a) => a.pow(3).sum(), x(), t([1, 1])))).toEqual([9, [6, 12]]);
+  });
+
+  it("Newton's method on a 2-D function through the Hessian converges in a few steps", () => {
+    // f(x, y) = (x - 1)^4 + (x - 1)^2 + (y + 2)^2: minimum at (1, -2)
+    const f = (p: Tensor) => {
+      const [a, b] = [p.select(0, 0), p.select(0, 1)];
+      return a.sub(1).pow(4).add(a.sub(1).pow(2)).add(b.add(2).pow(2));
+    };
+    let p = t([3, 3]);
+    for (let i = 0; i < 20; i++) {
+      const H = F.hessian(f, p) as Tensor;
+      const g = F.vjp(f, p)[1] as Tensor;
+      const [[a, b], [c, d]] = H.toArray() as number[][];
+      const [g0, g1] = g.toArray() as number[];
+      const det = a * d - b * c;
+      p = t([(p.toArray() as number[])[0] - (d * g0 - b * g1) / det, (p.toArray() as number[])[1] - (a * g1 - c * g0) / det]);
+    }
+    const [px, py] = p.toArray() as number[];
+    expect(px).toBeCloseTo(1, 6);
+    expect(py).toBeCloseTo(-2, 12);
+  });
+});

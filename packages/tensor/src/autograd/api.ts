@@ -3,3 +3,5 @@
  * without touching any `.grad`.
  */
 export { grad, type GradOptions } from "./grad";
+export * as functional from "./functional";
+export type { FunctionalOptions } from "./functional";

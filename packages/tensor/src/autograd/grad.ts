@@ -55,7 +55,7 @@ export function grad(
   for (const [name, flag] of [["retainGraph", retainGraph], ["createGraph", createGraph], ["allowUnused", allowUnused]] as const) {
     if (typeof flag !== "boolean") throw new ArgumentError(`grad: ${name} must be a boolean, got ${typeof flag}`);
   }
-  const seeds = seedsOf(outs, options.gradOutputs);
+  const seeds = seedsOf(outs, options.gradOutputs, createGraph);
   const capture = new Map<Node, number>();
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new AutogradError("One of the differentiated Tensors does not require grad");
@@ -87,7 +87,7 @@ function asList(what: string, value: Tensor | readonly Tensor[]): readonly Tenso
 }
 
 /** One seed per output: its gradOutput (cast to its dtype), or ones for a one-element output. */
-function seedsOf(outs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"]): Tensor[] {
+function seedsOf(outs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"], createGraph: boolean): Tensor[] {
   const given = gradOutputs === undefined || gradOutputs === null ? [] : gradOutputs instanceof Tensor ? [gradOutputs] : gradOutputs;
   if (!Array.isArray(given) || (given.length !== 0 && given.length !== outs.length)) {
     throw new ArgumentError(
@@ -107,6 +107,8 @@ function seedsOf(outs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"
           `shape of ${fmtShape(out.shape)}.`,
       );
     }
-    return (g.dtype === out.dtype ? g : g.to(out.dtype)).detach();
+    // With createGraph the result may be differentiated with respect to the gradOutputs too (jvp's trick).
+    const cast = g.dtype === out.dtype ? g : g.to(out.dtype);
+    return createGraph ? cast : cast.detach();
   });
 }
