@@ -5,3 +5,4 @@
 export { grad, type GradOptions } from "./grad";
 export * as functional from "./functional";
 export type { FunctionalOptions } from "./functional";
+export { detectAnomaly, isAnomalyEnabled } from "./anomaly";

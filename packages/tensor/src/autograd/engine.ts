@@ -2,6 +2,7 @@ import { AutogradError, ShapeError, fmtShape } from "../errors";
 import { sameShape } from "../shape";
 import type { Tensor } from "../tensor";
 import { arenaScope, keep } from "../memory";
+import { checkForNaN, isAnomalyEnabled } from "./anomaly";
 import { enableGrad, noGrad } from "./grad-mode";
 import { AccumulateGrad, Node } from "./node";
 
@@ -151,6 +152,7 @@ function runNode(node: Node, incoming: Tensor, pass: Pass, captured: (Tensor | n
   if (node.retained !== null) node.retained._accumulateGrad(grad, pass.createGraph);
   if (at !== undefined && !leadsFurther(node, stamp)) return; // nothing wanted lies beyond it
   const inputGrads = node.apply(grad, pass.createGraph);
+  if (isAnomalyEnabled()) checkForNaN(node.name, inputGrads, node.trace);
   if (!pass.retainGraph) node.release();
   const next = node.nextFunctions;
   for (let i = 0; i < next.length; i++) {

@@ -49,6 +49,8 @@ export class Node {
   _waiting = 0;
   /** @internal gradient summed so far in the current pass. */
   _grad: Tensor | null = null;
+  /** Where the forward op was called, recorded inside `detectAnomaly` only (else null). */
+  trace: string | null = null;
   /** @internal the pass in which this node was found to lead to a wanted node (engine.ts). */
   _needed = 0;
   /**

@@ -1,4 +1,5 @@
 import type { Tensor } from "../tensor";
+import { forwardTrace, isAnomalyEnabled } from "./anomaly";
 import { isGradEnabled } from "./grad-mode";
 import { Node, type BackwardFn } from "./node";
 
@@ -17,6 +18,7 @@ export function record(
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.gradFn = new Node(name, inputs, backward, saved);
     out.gradFn.markOutput(out);
+    if (isAnomalyEnabled()) out.gradFn.trace = forwardTrace();
   }
   return out;
 }
