@@ -155,9 +155,9 @@ describe("torch's errors for bad input", () => {
   };
   for (const e of fx.errors) {
     it(`${e.ts}: ${e.message}`, () => {
-      const run = new Function("l", "randn", "f64", "RNN", `return ${e.ts};`) as (...a: unknown[]) => unknown;
+      const run = new Function("l", "randn", "f64", "RNN", "LSTM", `return ${e.ts};`) as (...a: unknown[]) => unknown;
       const l = e.layer === "ctor" ? null : layers[e.layer]();
-      expect(() => run(l, randn, f64, RNN)).toThrow(e.message);
+      expect(() => run(l, randn, f64, RNN, LSTM)).toThrow(e.message);
     });
   }
 
@@ -244,5 +244,13 @@ describe("module conveniences", () => {
     expect(h.shape).toEqual([4, 2, 4]);
     const cell = new GRUCell(3, 4).double();
     expect(cell.forward(randn([2, 3], f64)).dtype).toBe("float64");
+  });
+});
+
+describe("empty batches", () => {
+  it("a batch of 0 gives empty outputs and states, as torch", () => {
+    const [out, [h, c]] = new LSTM(3, 4, { numLayers: 2, bidirectional: true }).forward(randn([5, 0, 3]));
+    expect([out.shape, h.shape, c.shape]).toEqual([[5, 0, 8], [4, 0, 4], [4, 0, 4]]);
+    expect(new GRUCell(3, 4).forward(randn([0, 3])).shape).toEqual([0, 4]);
   });
 });

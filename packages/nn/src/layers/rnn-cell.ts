@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, recurrentLayer, zeros, type Generator, type RecurrentMode } from "@minigrad/tensor";
+import { ArgumentError, DTypeError, ShapeError, Tensor, recurrentLayer, zeros, type Generator, type RecurrentMode } from "@minigrad/tensor";
 import { pyBool } from "../format";
 import { linear } from "../functional/linear";
 import { uniform_ } from "../init";
@@ -71,6 +71,7 @@ export abstract class RNNCellBase extends Module {
    * @internal
    */
   protected _step(name: string, input: Tensor, h: Tensor, c: Tensor | null): Tensor {
+    if (input.dtype !== this.weight_ih.dtype) throw new DTypeError("mat1 and mat2 must have the same dtype");
     if (input.shape[1] !== this.inputSize) {
       throw new ShapeError(`input has inconsistent input_size: got ${input.shape[1]} expected ${this.inputSize}`);
     }

@@ -80,6 +80,8 @@ export abstract class RNNBase extends Module {
           `num_layers greater than 1, but got dropout=${pyFloat(dropout)} and num_layers=${numLayers}`,
       );
     }
+    // torch 1.13 checks proj_size < hidden_size for every mode, with proj_size 0: its message for hidden_size <= 0.
+    if (!(hiddenSize > 0)) throw new ArgumentError("proj_size has to be smaller than hidden_size");
     for (const [name, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize], ["numLayers", numLayers]] as const) {
       if (!Number.isInteger(v) || v < (name === "numLayers" ? 1 : 0)) {
         throw new ArgumentError(`${NAMES[mode]}: ${name} must be a ${name === "numLayers" ? "positive" : "non-negative"} integer, got ${v}`);
@@ -155,7 +157,7 @@ export abstract class RNNBase extends Module {
     }
     const weights = this.layerWeights();
     const dtype = weights[0].wIh.dtype;
-    if (x.dtype !== dtype) throw new DTypeError(`input must have the type ${dtype}, got type ${x.dtype}`);
+    if (x.dtype !== dtype) throw new DTypeError("mat1 and mat2 must have the same dtype");
     const batch = x.shape[this.batchFirst ? 0 : 1];
     const expected = [this.numLayers * D, batch, this.hiddenSize];
     const hInit = h0 ?? zeros(expected, { dtype });
@@ -170,6 +172,7 @@ export abstract class RNNBase extends Module {
 
     let seq = this.batchFirst ? x.transpose(0, 1) : x; // (T, B, features)
     const T = seq.shape[0];
+    if (T === 0) throw new ShapeError("Expected sequence length to be larger than 0 in RNN");
     const hs: Tensor[] = [], cs: Tensor[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outs: Tensor[] = [];
