@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Tensor, gradcheck, randn, tensor, zeros, Generator, type DType } from "@minigrad/tensor";
-import { GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell } from "@minigrad/nn";
+import { GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, deserialize } from "@minigrad/nn";
 import { loadFixture } from "./helpers/cases";
 
 /**
@@ -34,6 +36,7 @@ interface Fixture {
   errors: { layer: string; ts: string; message: string }[];
   dropoutWarning: string;
   init: { hidden: number; bound: number; std: number };
+  torchFile: { input: FT; outputs: FT[]; keys: string[] };
 }
 
 const fx = loadFixture<Fixture>("rnn.json");
@@ -252,5 +255,25 @@ describe("empty batches", () => {
     const [out, [h, c]] = new LSTM(3, 4, { numLayers: 2, bidirectional: true }).forward(randn([5, 0, 3]));
     expect([out.shape, h.shape, c.shape]).toEqual([[5, 0, 8], [4, 0, 4], [4, 0, 4]]);
     expect(new GRUCell(3, 4).forward(randn([0, 3])).shape).toEqual([0, 4]);
+  });
+});
+
+describe("a PyTorch state dict in a safetensors file", () => {
+  it("loads into the same model with no renaming and gives PyTorch's outputs", () => {
+    class Net extends Module {
+      rnn = new LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true });
+      cell = new GRUCell(8, 5);
+      forward(x: Tensor): Tensor[] {
+        const [out, [h, c]] = this.rnn.forward(x);
+        return [this.cell.forward(out.select(1, -1)), h, c];
+      }
+    }
+    const bytes = readFileSync(fileURLToPath(new URL("./fixtures/rnn_torch.safetensors", import.meta.url)));
+    const net = new Net();
+    const sd = deserialize(new Uint8Array(bytes));
+    expect(Object.keys(sd)).toEqual(fx.torchFile.keys);
+    expect(net.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const outs = net.forward(t(fx.torchFile.input, "float32"));
+    outs.forEach((o, i) => expectClose(o, fx.torchFile.outputs[i], "float32", `output ${i}`));
   });
 });
