@@ -14,7 +14,7 @@ export { leakyRelu, elu, softplus, hardtanh, silu, mish } from "./ops/activation
 /** Tensor lifetimes: dispose large tensors deterministically instead of waiting for the GC. */
 export { tidy, keep, memoryStats, setArenaLimit } from "./memory";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
-export { Node, AccumulateGrad, type BackwardFn, type GradHook } from "./autograd/node";
+export { Node, AccumulateGrad, twice, type BackwardFn, type GradHook } from "./autograd/node";
 /** torch.autograd: `autograd.grad(outputs, inputs, options)`. */
 export * as autograd from "./autograd/api";
 export { record } from "./autograd/record";

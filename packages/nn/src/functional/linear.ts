@@ -1,4 +1,4 @@
-import { Tensor, addmm, mm, noGrad, record } from "@minigrad/tensor";
+import { Tensor, addmm, mm, noGrad, record, twice } from "@minigrad/tensor";
 
 /**
  * y = x W^T + b, as torch's F.linear: weight (out, in), input (..., in), bias (out).
@@ -28,9 +28,10 @@ function affine(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   // product's kernel writes each row (the same bits as mm then add).
   const out = noGrad(() => (bias === null ? mm(x, weight.T) : addmm(bias, x, weight.T)));
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(out, bias === null ? "MmBackward" : "AddmmBackward", inputs, (g, [x, weight], needs) => [
+  // recorded ops only, so twice(): differentiable again under createGraph
+  return record(out, bias === null ? "MmBackward" : "AddmmBackward", inputs, twice((g, [x, weight], needs) => [
     needs[0] ? mm(g, weight) : null,
     needs[1] ? mm(g.T, x) : null,
     ...(bias === null ? [] : [needs[2] ? g.sum(0) : null]),
-  ], [x, weight]);
+  ]), [x, weight]);
 }
