@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Tensor, addmm, autograd, cat, stack, tensor, where, type DType } from "../src/index";
+import {
+  Tensor, addmm, autograd, cat, elu, hardtanh, leakyRelu, mish, silu, softplus, stack, tensor, where, type DType,
+} from "../src/index";
 
 // fixtures/higher-order.json: second derivatives recorded from torch 1.13 by
 // fixtures/gen_higher_order.py. For each case: g = d(out . v)/dx with createGraph, then
@@ -53,6 +55,12 @@ const FUNCTIONS: Record<string, (...xs: Tensor[]) => Tensor> = {
   slices: (a) => a.narrow(1, 1, 2).select(0, 1).exp().mul(a.select(0, 0).slice(0, 1, 3)),
   "cat/stack": (a, b) => stack([cat([a, b]).exp(), cat([b, a])]),
   linear: (x, w, b) => addmm(b, x, w.T).tanh(),
+  "leakyRelu*x": (a) => leakyRelu(a, 0.2).mul(a),
+  elu: (a) => elu(a, 0.5),
+  softplus: (a) => softplus(a, 2, 3),
+  "hardtanh*x": (a) => hardtanh(a, -0.5, 2).mul(a),
+  silu: (a) => silu(a),
+  mish: (a) => mish(a),
 };
 
 const make = (f: Flat, dtype: DType, requiresGrad = false) => tensor(f.data, { shape: f.shape, dtype, requiresGrad });
