@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Tensor, gradcheck, randn, tensor, zeros, Generator, type DType } from "@minigrad/tensor";
+import { Tensor, autograd, gradcheck, randn, tensor, zeros, Generator, type DType } from "@minigrad/tensor";
 import { GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, deserialize } from "@minigrad/nn";
 import { loadFixture } from "./helpers/cases";
 
@@ -275,5 +275,15 @@ describe("a PyTorch state dict in a safetensors file", () => {
     expect(net.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     const outs = net.forward(t(fx.torchFile.input, "float32"));
     outs.forEach((o, i) => expectClose(o, fx.torchFile.outputs[i], "float32", `output ${i}`));
+  });
+});
+
+describe("gradients of gradients", () => {
+  it("a backward with createGraph through a recurrent layer throws instead of missing terms", () => {
+    const x = randn([4, 2, 3], f64).requiresGrad_();
+    const [out] = new LSTM(3, 4, f64).forward(x);
+    expect(() => autograd.grad(out.sum(), [x], { createGraph: true })).toThrow(
+      /LstmBackward: the backward of this op is not differentiable yet/,
+    );
   });
 });
