@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Tensor, autograd, gradcheck, randn, tensor, zeros, Generator, type DType } from "@minigrad/tensor";
+import { AutogradError, Tensor, autograd, gradcheck, keep, randn, tensor, tidy, zeros, Generator, type DType } from "@minigrad/tensor";
 import { GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, deserialize } from "@minigrad/nn";
 import { loadFixture } from "./helpers/cases";
 
@@ -285,5 +285,16 @@ describe("gradients of gradients", () => {
     expect(() => autograd.grad(out.sum(), [x], { createGraph: true })).toThrow(
       /LstmBackward: the backward of this op is not differentiable yet/,
     );
+  });
+});
+
+describe("tidy", () => {
+  it("a step inside tidy keeps the gradients; a graph whose buffers tidy freed throws on backward", () => {
+    const m = new GRU(3, 4, { numLayers: 2 });
+    const x = randn([6, 2, 3]);
+    tidy(() => { m.forward(x)[0].sum().backward(); });
+    expect([...m.parameters()].every((p) => p.grad !== null && !p.grad.isDisposed)).toBe(true);
+    const loss = tidy(() => keep(m.forward(x)[0].sum()));
+    expect(() => loss.backward()).toThrow(AutogradError); // "a tensor saved for the backward of GruBackward was disposed"
   });
 });
