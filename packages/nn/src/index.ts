@@ -1,6 +1,7 @@
 export { Parameter } from "./parameter";
 export { Module } from "./module";
 export { RemovableHandle, type ForwardHook, type ForwardPreHook } from "./hooks";
+export { type FullBackwardHook } from "./backward-hooks";
 export type { LoadStateDictResult } from "./state-dict";
 export { Linear, type LinearOptions } from "./layers/linear";
 export { Sequential } from "./layers/sequential";

@@ -1,6 +1,7 @@
 import { ArgumentError, Tensor, keep, noGrad, type DType } from "@minigrad/tensor";
 import { convertModules } from "./convert";
 import { registerHook, type ForwardHook, type ForwardPreHook, type RemovableHandle } from "./hooks";
+import { registerFullBackwardHook, type FullBackwardHook } from "./backward-hooks";
 import { checkMemberName, ownMembers, typeName, type MemberHost, type OwnMembers } from "./members";
 import { Parameter } from "./parameter";
 import { checkStateDict, type LoadStateDictResult } from "./state-dict";
@@ -219,6 +220,16 @@ export class Module implements MemberHost {
    */
   registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
     return registerHook(this, "post", hook);
+  }
+
+  /**
+   * Run `hook(module, gradInputs, gradOutputs)` in every backward through this module, once
+   * the gradient with respect to its input is known (torch's register_full_backward_hook); an
+   * array it returns replaces that gradient. One tensor input that requires grad at most, and
+   * a Tensor output. Returns a removable handle.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<this>): RemovableHandle {
+    return registerFullBackwardHook(this, hook);
   }
 
   /**
