@@ -9,8 +9,8 @@ import { fast } from "./accelerate";
  * Projections (`p`, `x`, and the gradients `dg`, `dx`, `dp`) are row-major (b, G*h), as the
  * matmuls make and take them. The activated gates `a` are kept gate-major, (G*h, b): gate
  * unit k of row r at `k*b + r`, so each gate block of the whole batch is one run and the
- * sigmoids and tanhs of a step are three calls of the accelerated rows (wasm SIMD for float32)
- * instead of three per row. Element-wise math is one explicit loop per step.
+ * sigmoids and tanhs of a step are a few calls of the accelerated rows (wasm SIMD for float32;
+ * for LSTM three for the gates and one for tanh c'), not three per row. Element-wise math is one explicit loop per step.
  */
 
 /** q[qo + k*b + r] = p[r*G + k] + x[xo + r*G + k] for k < n: the pre-activations, gate-major. */
