@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, isFloating, logSoftmaxGradRows, record, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, Tensor, isFloating, isGradEnabled, logSoftmaxGradRows, record, twice, type FloatArray } from "@minigrad/tensor";
 import { crossEntropyProbs } from "./cross-entropy-probs";
 import {
   checkReduction,
@@ -80,7 +80,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   //   log-softmax backward: dx_c = d_c - exp(logp_c) * sum_k d_k
   // (the same as p_c * sum - d, written the way that keeps torch's exact zeros). The second
   // runs over every row, ignored ones too (d = 0 there), as torch's.
-  return record(out, "CrossEntropyBackward", [input], (g, [logp, target]) => {
+  return record(out, "CrossEntropyBackward", [input], twice((g, [logp, target]) => {
+    if (isGradEnabled()) return [recordedGrad(g)]; // createGraph: the same derivative in recorded ops
     const grad = Tensor.empty(logp.shape, logp.dtype);
     const gi = grad._data as FloatArray;
     const tg = dense(target);
@@ -119,5 +120,26 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
       }
     }
     return [grad];
-  }, [logp, target]);
+  }), [logp, target]);
+
+  /**
+   * The backward in recorded ops, for createGraph: with K the constant coefficients
+   * -((1 - s) w_t [c = t] + (s / C) w_c) (0 on ignored rows) and D = K times the gradient's
+   * scale for the row, dx = D - softmax(x) * sum_c D.
+   */
+  function recordedGrad(g: Tensor): Tensor {
+    const K = Tensor.empty(input.shape, input.dtype);
+    const k = K._data as FloatArray;
+    for (let r = 0; r < rows; r++) {
+      const t = targets[r];
+      if (t === ignoreIndex) continue;
+      const base = rowBase(r, layout);
+      if (labelSmoothing > 0) for (let c = 0; c < classes; c++) k[base + c * inner] = -smooth * (w ? w[c] : 1);
+      k[base + t * inner] += -(1 - labelSmoothing) * (w ? w[t] : 1);
+    }
+    const classDim = input.ndim === 1 ? 0 : 1;
+    const scale = reduction === "none" ? (input.ndim === 1 ? g : g.unsqueeze(1)) : reduction === "mean" ? g.div(denom) : g;
+    const D = K.mul(scale);
+    return D.sub(input.softmax(classDim).mul(D.sum(classDim, true)));
+  }
 }
