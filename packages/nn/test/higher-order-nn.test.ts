@@ -35,4 +35,17 @@ describe("second derivatives through nn's fused primitives (createGraph)", () =>
     const b = randn([2], { dtype: "float64", requiresGrad: true });
     expect(gradgradcheck((a, ww, bb) => F.linear(a, ww, bb).tanh(), [x, w, b])).toBe(true);
   });
+
+  it("embedding passes gradgradcheck (the weight's second derivative through a product), padding rows excluded", () => {
+    const idx = tensor([[0, 2], [2, 3]], { dtype: "int32" });
+    const w = randn([4, 3], { dtype: "float64", requiresGrad: true });
+    expect(gradgradcheck((ww) => F.embedding(idx, ww).pow(3).sum(), [w])).toBe(true);
+    expect(gradgradcheck((ww) => F.embedding(idx, ww, { paddingIdx: 2 }).pow(3).sum(), [w])).toBe(true);
+  });
+
+  it("layerNorm (a composite) passes gradgradcheck", () => {
+    const x = randn([2, 4], { dtype: "float64", requiresGrad: true });
+    const w = randn([4], { dtype: "float64", requiresGrad: true });
+    expect(gradgradcheck((a, ww) => F.layerNorm(a, 4, ww), [x, w])).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { ArgumentError, DTypeError, ShapeError, Tensor, record, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, DTypeError, ShapeError, Tensor, isGradEnabled, record, twice, type FloatArray } from "@minigrad/tensor";
 import { checkFloating, dense, fmtShape } from "./util";
 
 /** Options of `embedding`. */
@@ -33,7 +33,8 @@ export function embedding(input: Tensor, weight: Tensor, { paddingIdx = null }: 
   const w = dense(weight);
   for (let k = 0; k < indices.length; k++) o.set(w.subarray(indices[k] * dim, (indices[k] + 1) * dim), k * dim);
   const { shape, dtype } = weight;
-  return record(out, "EmbeddingBackward", [weight], (g, [input]) => {
+  return record(out, "EmbeddingBackward", [weight], twice((g, [input]) => {
+    if (isGradEnabled()) return [recordedGrad(g, dense(input))]; // createGraph: in recorded ops
     const grad = Tensor.empty(shape, dtype);
     const gw = grad._data as FloatArray;
     const gv = dense(g);
@@ -44,7 +45,19 @@ export function embedding(input: Tensor, weight: Tensor, { paddingIdx = null }: 
       for (let j = 0, src = k * dim, dst = row * dim; j < dim; j++) gw[dst + j] += gv[src + j];
     }
     return [grad];
-  }, [input]);
+  }), [input]);
+
+  /**
+   * The backward in recorded ops, for createGraph: onehot^T @ g, onehot the constant
+   * (indices x num) matrix of the looked-up rows (none for padding), so the result depends
+   * on g through a product (a (indices x num) matrix: createGraph only).
+   */
+  function recordedGrad(g: Tensor, idx: ArrayLike<number>): Tensor {
+    const onehot = Tensor.empty([idx.length, num], dtype);
+    const o = onehot._data as FloatArray;
+    for (let k = 0; k < idx.length; k++) if (idx[k] !== pad) o[k * num + idx[k]] = 1;
+    return onehot.T.matmul(g.reshape([idx.length, dim]));
+  }
 }
 
 /** torch's padding_idx: negative counts from the end; must name a row. */
