@@ -107,6 +107,17 @@ describe("maxPool2dWithIndices", () => {
     expect(Array.from(j.toTypedArray())).toEqual([0, 1, 2, 3]);
   });
 
+  it("keeps those rules on the unrolled 2x2, stride 2 path (first of ties, last NaN, -Infinity)", () => {
+    const x = tensor([
+      [1, 3, NaN, 0, -Infinity, -Infinity],
+      [3, 2, 5, NaN, -Infinity, -Infinity],
+    ]).reshape([1, 1, 2, 6]);
+    const [y, i] = maxPool2dWithIndices(x, { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], outputSize: [1, 3] });
+    const v = y.toTypedArray();
+    expect([v[0], Number.isNaN(v[1]), v[2]]).toEqual([3, true, -Infinity]);
+    expect(Array.from(i.toTypedArray())).toEqual([1, 9, 4]);
+  });
+
   it("passes gradcheck (float64); overlapping windows add their gradients", () => {
     const x = randn([2, 2, 5, 6], f64);
     const window = { kernelSize: [3, 2], stride: [1, 2], padding: [1, 1], dilation: [1, 2], outputSize: [5, 3] } as const;
