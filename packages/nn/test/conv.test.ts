@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as T from "@minigrad/tensor";
 import { Tensor } from "@minigrad/tensor";
@@ -31,7 +33,16 @@ interface ErrorCase {
   message: string;
 }
 
-const fixture = loadFixture<{ functional: OpCase[]; layers: LayerCase[]; errors: ErrorCase[] }>("conv.json");
+interface SafetensorsCase {
+  file: string;
+  keys: string[];
+  input: FixtureTensor;
+  output: FixtureTensor;
+}
+
+const fixture = loadFixture<{
+  functional: OpCase[]; layers: LayerCase[]; errors: ErrorCase[]; safetensors: SafetensorsCase;
+}>("conv.json");
 
 /** The fixtures are code by design (as ops.json's): a constructor or call with nn, F and T bound. */
 function evaluate(ts: string): unknown {
@@ -99,4 +110,19 @@ describe("fixtures/conv.json: torch's errors for bad input", () => {
       expect(message).toBe(c.message);
     });
   }
+});
+
+describe("a torch-written safetensors state dict (fixtures/conv_torch.safetensors)", () => {
+  it("loads into the same CNN under torch's keys and gives torch's output", () => {
+    const { file, keys, input, output } = fixture.safetensors;
+    const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url))));
+    const net = new nn.Sequential(
+      new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(4, 6, 3, { padding: "same", paddingMode: "reflect", groups: 2 }), new nn.ReLU(),
+      new nn.ConvTranspose2d(6, 3, 2, { stride: 2 }), new nn.AdaptiveAvgPool2d([2, 3]), new nn.Flatten(), new nn.Linear(18, 5),
+    );
+    expect(Object.keys(net.stateDict())).toEqual(keys);
+    net.loadStateDict(nn.deserialize(bytes));
+    expectClose(T.noGrad(() => net.forward(fromFixture(input, "float32"))), output, "float32", "output");
+  });
 });
