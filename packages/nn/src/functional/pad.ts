@@ -1,7 +1,12 @@
-import { Tensor, pad as padPrimitive, type PadMode } from "@minigrad/tensor";
+import { Tensor, pad as padPrimitive, type PadMode as TensorPadMode } from "@minigrad/tensor";
 import { checkFloating } from "./util";
 
-export type { PadMode };
+/**
+ * How `pad` fills the border: "constant" (the value), "reflect", "replicate" or "circular".
+ * (An alias, not a re-export: the bundled declarations of the `functional` namespace would
+ * otherwise turn the re-exported type into a value.)
+ */
+export type PadMode = TensorPadMode;
 
 /**
  * torch's F.pad: pad the last dims of `input` by `pad` = [left, right, top, bottom, front,
