@@ -968,29 +968,29 @@ export const f64 = (ref: Ref, requiresGrad = false): Tensor =>
 export const upstream = (t: Tensor, seed: number): Tensor =>
   tensor(valuesOf("any", t.numel, seed), { shape: t.shape, dtype: "float64" });
 
+/** The leaves of one case (float64, requiring grad) and the function of them that the case calls. */
+function caseLeaves(c: OpCase, seed: number): { leaves: Tensor[]; fn: (...xs: Tensor[]) => Tensor } {
+  const swapLast = (s: Shape): Shape => [...s.slice(0, -2), ...s.slice(-2).reverse()];
+  const flipped = (i: number) => c.transposed?.[i] === true;
+  const leaves = c.shapes.map((shape, i) => {
+    const leafShape = flipped(i) ? swapLast(shape) : shape;
+    return tensor(valuesOf(c.kinds[i], numelOf(leafShape), seed + i), { shape: leafShape, dtype: "float64", requiresGrad: true });
+  });
+  const fn = (...xs: Tensor[]) => c.call(...xs.map((x, i) => (flipped(i) ? x.transpose(-2, -1) : x)));
+  return { leaves, fn };
+}
+
 /**
  * gradcheck one case on float64 leaves with its value kinds (input i from seed + i); a
  * transposed input is the transpose of a leaf of the swapped shape.
  */
 export function gradcheckCase(op: OpEntry, c: OpCase, seed: number): true {
-  const swapLast = (s: Shape): Shape => [...s.slice(0, -2), ...s.slice(-2).reverse()];
-  const flipped = (i: number) => c.transposed?.[i] === true;
-  const leaves = c.shapes.map((shape, i) => {
-    const leafShape = flipped(i) ? swapLast(shape) : shape;
-    return tensor(valuesOf(c.kinds[i], numelOf(leafShape), seed + i), { shape: leafShape, dtype: "float64", requiresGrad: true });
-  });
-  const fn = (...xs: Tensor[]) => c.call(...xs.map((x, i) => (flipped(i) ? x.transpose(-2, -1) : x)));
+  const { leaves, fn } = caseLeaves(c, seed);
   return gradcheck(fn, leaves, op.gradOptions);
 }
 
 /** gradgradcheck of one case (second derivatives through `createGraph`), as gradcheckCase. */
 export function gradgradcheckCase(op: OpEntry, c: OpCase, seed: number): true {
-  const swapLast = (s: Shape): Shape => [...s.slice(0, -2), ...s.slice(-2).reverse()];
-  const flipped = (i: number) => c.transposed?.[i] === true;
-  const leaves = c.shapes.map((shape, i) => {
-    const leafShape = flipped(i) ? swapLast(shape) : shape;
-    return tensor(valuesOf(c.kinds[i], numelOf(leafShape), seed + i), { shape: leafShape, dtype: "float64", requiresGrad: true });
-  });
-  const fn = (...xs: Tensor[]) => c.call(...xs.map((x, i) => (flipped(i) ? x.transpose(-2, -1) : x)));
+  const { leaves, fn } = caseLeaves(c, seed);
   return gradgradcheck(fn, leaves, op.gradOptions);
 }
