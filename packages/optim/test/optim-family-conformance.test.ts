@@ -1,18 +1,14 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { randn, tensor, zeros } from "@minigrad/tensor";
 import { Adadelta, Adamax, NAdam, RAdam, nadamUpdate } from "@minigrad/optim";
-import { BITS, TRACE_KINDS, runTraceCase, type AnyOptimizer, type Make, type TraceCase, type Tolerance } from "./helpers/optim-traces";
+import { BITS, TRACE_KINDS, loadTraces, runTraceCase, type AnyOptimizer, type Make, type Tolerance } from "./helpers/optim-traces";
 
 // fixtures/optim-family.json: traces recorded from torch.optim's Adamax, NAdam, RAdam and
 // Adadelta (PyTorch 1.13's CPU for-loop path) by fixtures/gen_optim_family.py. float32 must
 // match bit for bit (every operation of torch's kernels emulated, FMAs included); float64
 // (the same operations in double, without torch's FMAs) to 1e-12 relative.
 
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/optim-family.json", import.meta.url), "utf8")) as {
-  generator: string;
-  cases: TraceCase[];
-};
+const fixture = loadTraces("optim-family.json");
 
 // Each class's hooks are typed by its own `this`, so it is an Optimizer<object> only by a cast.
 const MAKE: Record<string, Make> = {

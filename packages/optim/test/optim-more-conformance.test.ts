@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ASGD, LBFGS, Rprop } from "@minigrad/optim";
 import {
-  loadMoreFixture, runCoreKind, runLBFGSCase, type AnyOptimizer, type LBFGSCase, type Make, type Tolerance,
-} from "./helpers/more-fixtures";
+  BITS, TRACE_KINDS, loadTraces, runTraceCase, type AnyOptimizer, type LBFGSCase, type Make, type Tolerance,
+} from "./helpers/optim-traces";
 
 // fixtures/optim-more.json: traces recorded from torch.optim's Rprop, ASGD and LBFGS
 // (PyTorch 1.13, CPU) by fixtures/gen_optim_more.py.
@@ -15,7 +15,6 @@ const MAKE: Record<string, Make> = {
   LBFGS: (p, o) => new LBFGS(p as never, o) as unknown as AnyOptimizer,
 };
 
-const EXACT: Tolerance = { f32: "bits", f64: 1e-12 };
 // LBFGS on Rosenbrock in float32: bit for bit, state and closure calls included (every
 // operation of torch's LBFGS, its line search and the loss is emulated). Elsewhere the loss
 // and the parameters of every step to 1e-4 relative in float32, 1e-6 in float64, and the
@@ -27,14 +26,14 @@ const LBFGS_APPROXIMATE: Tolerance = { f32: 1e-4, f64: 1e-6, stateValues: false 
 const lbfgsTolerance = (c: LBFGSCase) =>
   c.problem === "rosenbrock" && c.dtype === "float32" ? LBFGS_ROSENBROCK_F32 : LBFGS_APPROXIMATE;
 
-const fixture = loadMoreFixture();
+const fixture = loadTraces("optim-more.json");
 
 describe(`fixtures/optim-more.json (${fixture.generator})`, () => {
   it("has every kind of case for every optimizer, in float32 and float64", () => {
     const kinds = new Set(fixture.cases.map((c) => `${c.optimizer}/${c.kind}/${c.dtype}`));
     for (const dtype of ["float32", "float64"]) {
       for (const optimizer of ["Rprop", "ASGD"]) {
-        for (const kind of ["givenGrads", "paramGroups", "rosenbrock", "stateDict"]) expect(kinds).toContain(`${optimizer}/${kind}/${dtype}`);
+        for (const kind of TRACE_KINDS) expect(kinds).toContain(`${optimizer}/${kind}/${dtype}`);
       }
       expect(kinds).toContain(`LBFGS/lbfgs/${dtype}`);
     }
@@ -43,11 +42,9 @@ describe(`fixtures/optim-more.json (${fixture.generator})`, () => {
   for (const optimizer of Object.keys(MAKE)) {
     describe(optimizer, () => {
       for (const c of fixture.cases.filter((x) => x.optimizer === optimizer)) {
-        const exact = c.dtype === "float32" && (c.kind !== "lbfgs" || lbfgsTolerance(c).f32 === "bits");
-        it(`${c.name} (${c.kind}, ${c.dtype}${exact ? ", bit for bit" : ""})`, () => {
-          if (c.kind === "lbfgs") runLBFGSCase(c, MAKE[optimizer], lbfgsTolerance(c));
-          else runCoreKind(c, MAKE[optimizer], EXACT);
-        });
+        const tol = c.kind === "lbfgs" ? lbfgsTolerance(c) : BITS;
+        const exact = c.dtype === "float32" && tol.f32 === "bits" ? ", bit for bit" : "";
+        it(`${c.name} (${c.kind}, ${c.dtype}${exact})`, () => runTraceCase(c, MAKE[optimizer], tol));
       }
     });
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import * as T from "@minigrad/tensor";
 import { Tensor, tensor, type DType } from "@minigrad/tensor";
@@ -5,15 +6,19 @@ import { stateDictFromJSON, type Optimizer, type StateDictJSON } from "@minigrad
 import { f32Hex, fromFixture, type FixtureTensor } from "./conformance";
 
 // Replaying torch.optim traces in gen_optim_core.py's schema (optim-core.json,
-// optim-family.json): given grads, param groups added mid-run, Rosenbrock through autograd
-// with step(closure), and a PyTorch state dict loaded and stepped on.
+// optim-family.json, optim-more.json): given grads, param groups added mid-run, Rosenbrock
+// through autograd with step(closure), a PyTorch state dict loaded and stepped on; the
+// family's bulk LCG runs; LBFGS's closure-driven steps.
 
 export type Options = Record<string, unknown>;
 export type AnyOptimizer = Optimizer<object>;
 export type Make = (params: Iterable<Tensor> | Iterable<Options & { params: Tensor[] }>, options: Options) => AnyOptimizer;
 
-/** A state entry as recorded: numbers (step, NAdam's muProduct), null, values, or `true` (a tensor, values not recorded at this step). */
-export type StateValue = number | null | true | number[];
+/**
+ * A recorded state value: a number (step, NAdam's muProduct, ASGD's eta), null, a vector, a
+ * list (LBFGS's history), or `true` (a tensor, values not recorded at this step).
+ */
+export type StateValue = number | null | true | number[] | (number | null | number[])[];
 
 export interface StepExpectation {
   params: number[][];
@@ -81,51 +86,123 @@ export interface BulkCase extends Base {
   expected: { params: string; state: Record<string, string | number> };
 }
 
-export type TraceCase = GivenGradsCase | ParamGroupsCase | RosenbrockCase | StateDictCase | BulkCase;
+export interface LBFGSStep {
+  loss: number;
+  /** How many times the closure ran in this step. */
+  evaluations: number;
+  params: number[][];
+  state: Record<string, StateValue>;
+}
 
+export interface LBFGSCase extends Base {
+  kind: "lbfgs";
+  problem: "rosenbrock" | "lsq";
+  options: Options;
+  params: FixtureTensor[];
+  constants: Record<string, FixtureTensor>;
+  /** The loss as a function body of `p` (the parameters), `c` (the constants) and `T` (@minigrad/tensor). */
+  ts: string;
+  expected: LBFGSStep[];
+  resolvedGroups: Options[];
+  loadAtStep?: number;
+  otherOptions?: Options;
+  checkpoint?: StateDictJSON;
+}
+
+export type TraceCase = GivenGradsCase | ParamGroupsCase | RosenbrockCase | StateDictCase | BulkCase | LBFGSCase;
+
+/** The kinds every optimizer driven by `step()` has (gen_optim_core.py's). */
 export const TRACE_KINDS = ["givenGrads", "paramGroups", "rosenbrock", "stateDict"] as const;
 
+/** A fixture of fixtures/: the generator that wrote it and its cases. */
+export function loadTraces(file: string): { generator: string; cases: TraceCase[] } {
+  const url = new URL(`../fixtures/${file}`, import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as { generator: string; cases: TraceCase[] };
+}
+
 /**
- * How closely values must match PyTorch's: float32 by bits (`"bits"`), or within `ulps`
- * units in the last place of float32; float64 always to `f64Rtol` relative (of max(|want|, 1e-3)).
+ * How closely values must match PyTorch's: float32 by bits (`"bits"`) or to a relative
+ * tolerance; float64 to a relative tolerance (of max(|want|, 1e-3)).
  */
 export interface Tolerance {
-  f32: "bits" | { ulps: number };
-  f64Rtol: number;
+  f32: "bits" | number;
+  f64: number;
+  /**
+   * LBFGS: compare the state's values and closure calls too (else only the state's keys).
+   * Where the loss itself differs in the last bit, the history vectors near the optimum are
+   * rounding noise.
+   */
+  stateValues?: boolean;
 }
 
-export const BITS: Tolerance = { f32: "bits", f64Rtol: 1e-12 };
+/** float32 bit for bit; float64 (the same operations in double, without torch's FMAs) to 1e-12 relative. */
+export const BITS: Tolerance = { f32: "bits", f64: 1e-12 };
 
-/** The distance in float32 ulps between two float32 values of the same sign (Infinity otherwise). */
-function ulpDistance(a: number, b: number): number {
-  if (Object.is(a, b)) return 0;
-  if (Number.isNaN(a) || Number.isNaN(b) || Math.sign(a) !== Math.sign(b)) return a === b ? 0 : Infinity;
-  const bits = new Uint32Array(new Float32Array([a, b]).buffer);
-  return Math.abs(bits[0] - bits[1]);
-}
-
+/** Within `rtol` of max(|want|, 1e-3) (NaN matches NaN), or bit for bit (-0 and NaN included). */
 export function expectValues(got: ArrayLike<number>, want: readonly number[], dtype: DType, what: string, tol: Tolerance): void {
   expect(got.length, `${what}: number of values`).toBe(want.length);
+  const rtol = dtype === "float32" ? tol.f32 : tol.f64;
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
     const w = want[i];
-    if (dtype === "float32") {
-      const wf = Math.fround(w);
-      if (tol.f32 === "bits") {
-        if (!Object.is(wf, g)) expect.fail(`${what}: element ${i} is ${g} (0x${f32Hex(g)}), PyTorch has ${w} (0x${f32Hex(w)})`);
-      } else if (!(ulpDistance(g, wf) <= tol.f32.ulps)) {
-        expect.fail(`${what}: element ${i} is ${g} (0x${f32Hex(g)}), PyTorch has ${w} (0x${f32Hex(w)}), over ${tol.f32.ulps} ulp`);
+    if (rtol === "bits") {
+      if (!Object.is(Math.fround(w), g)) {
+        expect.fail(`${what}: element ${i} is ${g} (0x${f32Hex(g)}), PyTorch has ${w} (0x${f32Hex(w)})`);
       }
-    } else if (!(Math.abs(g - w) <= tol.f64Rtol * Math.max(Math.abs(w), 1e-3))) {
-      expect.fail(`${what}: element ${i} is ${g}, PyTorch has ${w} (rtol ${tol.f64Rtol})`);
+    } else if (!(Number.isNaN(w) ? Number.isNaN(g) : Math.abs(g - w) <= rtol * Math.max(Math.abs(w), 1e-3))) {
+      expect.fail(`${what}: element ${i} is ${g}, PyTorch has ${w} (rtol ${rtol})`);
     }
   }
 }
 
-function expectTensor(got: Tensor, shape: readonly number[], want: readonly number[], dtype: DType, what: string, tol: Tolerance): void {
-  expect(got.shape, `${what}: shape`).toEqual(shape);
-  expect(got.dtype, `${what}: dtype`).toBe(dtype);
-  expectValues(got.toTypedArray(), want, dtype, what, tol);
+/** A number of the state: exactly (bits mode: t may be a double lr, so no fround), else to the tolerance. */
+function expectNumber(got: unknown, want: number, dtype: DType, what: string, tol: Tolerance): void {
+  expect(typeof got, `${what} is a number`).toBe("number");
+  const rtol = dtype === "float32" ? tol.f32 : tol.f64;
+  if (rtol === "bits") expect(got, what).toBe(want);
+  else expectValues([got as number], [want], dtype, what, tol);
+}
+
+/** A tensor of `dtype` (and `shape`, if given) holding `want`. */
+function expectTensor(got: unknown, want: readonly number[], dtype: DType, what: string, tol: Tolerance, shape?: readonly number[]): void {
+  expect(got, `${what} is a tensor`).toBeInstanceOf(Tensor);
+  const t = got as Tensor;
+  if (shape !== undefined) expect(t.shape, `${what}: shape`).toEqual(shape);
+  expect(t.dtype, `${what}: dtype`).toBe(dtype);
+  expectValues(t.toTypedArray(), want, dtype, what, tol);
+}
+
+/**
+ * A state entry as recorded: the same keys in torch's order, each value as torch had it
+ * (`step` and null exactly). With `param`, every vector is a tensor shaped like it; without
+ * (LBFGS's state, kept on the first parameter), vectors are flat and lists are lists.
+ */
+export function expectState(
+  state: Record<string, unknown> | undefined, want: Record<string, StateValue>, param: Tensor | undefined, dtype: DType,
+  what: string, tol: Tolerance,
+): void {
+  expect(state, `${what}: state`).toBeDefined();
+  expect(Object.keys(state ?? {}), `${what}: state keys, in torch's order`).toEqual(Object.keys(want));
+  for (const [key, value] of Object.entries(want)) {
+    const got = state?.[key];
+    const at = `${what}: ${key}`;
+    if (value === null || key === "step") expect(got, at).toBe(value);
+    else if (typeof value === "number") expectNumber(got, value, dtype, at, tol);
+    else if (value === true) expect(got, at).toBeInstanceOf(Tensor);
+    else if (param !== undefined || (value.length > 0 && value.every((v) => typeof v === "number") && !Array.isArray(got))) {
+      expectTensor(got, value as number[], dtype, at, tol, param?.shape);
+    } else {
+      // a list: LBFGS's oldDirs/oldStps (vectors), ro (numbers), al (numbers or null)
+      expect(Array.isArray(got), `${at} is a list`).toBe(true);
+      const list = got as unknown[];
+      expect(list.length, `${at}: length`).toBe(value.length);
+      value.forEach((v, i) => {
+        if (v === null) expect(list[i], `${at}[${i}]`).toBeNull();
+        else if (typeof v === "number") expectNumber(list[i], v, dtype, `${at}[${i}]`, tol);
+        else expectTensor(list[i], v, dtype, `${at}[${i}]`, tol);
+      });
+    }
+  }
 }
 
 function setGrads(params: readonly Tensor[], grads: readonly (number[] | null)[], dtype: DType): void {
@@ -135,30 +212,17 @@ function setGrads(params: readonly Tensor[], grads: readonly (number[] | null)[]
   });
 }
 
-/** Every parameter and state entry after step k, as PyTorch had them (state keys in torch's order). */
+/** Every parameter and state entry after step k, as PyTorch had them. */
 function checkStep(opt: AnyOptimizer, params: readonly Tensor[], want: StepExpectation, dtype: DType, k: number, tol: Tolerance): void {
   params.forEach((p, i) => {
     const at = `step ${k + 1}, param ${i}`;
-    expectTensor(p, p.shape, want.params[i], dtype, at, tol);
+    expectTensor(p, want.params[i], dtype, at, tol, p.shape);
     const wantState = want.state[i];
     const state = opt.state.get(p);
     if (wantState === null) {
       expect(state === undefined || Object.keys(state).length === 0, `${at}: no state yet`).toBe(true);
-      return;
-    }
-    expect(state, `${at}: state`).toBeDefined();
-    expect(Object.keys(state ?? {}), `${at}: state keys, in torch's order`).toEqual(Object.keys(wantState));
-    for (const [key, value] of Object.entries(wantState)) {
-      const got = state?.[key];
-      if (value === null || key === "step") expect(got, `${at}: ${key}`).toBe(value);
-      else if (typeof value === "number") {
-        // a scalar torch keeps in a 0-d tensor (NAdam's muProduct): compared as the parameter's values are
-        expect(typeof got, `${at}: ${key} is a number`).toBe("number");
-        expectValues([got as number], [value], dtype, `${at}: ${key}`, tol);
-      } else {
-        expect(got, `${at}: ${key} is a tensor`).toBeInstanceOf(Tensor);
-        if (value !== true) expectTensor(got as Tensor, p.shape, value, dtype, `${at}: ${key}`, tol);
-      }
+    } else {
+      expectState(state, wantState, p, dtype, at, tol);
     }
   });
 }
@@ -175,12 +239,17 @@ function runSteps(
   });
 }
 
-function checkGroups(opt: AnyOptimizer, want: Options[]): void {
+export function checkGroups(opt: AnyOptimizer, want: Options[]): void {
   expect(opt.paramGroups).toHaveLength(want.length);
   want.forEach((w, i) => {
     const { params: _params, ...options } = opt.paramGroups[i] as Options;
     expect(Object.entries(options), `group ${i}: options and their order`).toEqual(Object.entries(w));
   });
+}
+
+function lossFunction<A extends unknown[]>(ts: string, ...names: string[]): (...args: A) => Tensor {
+  const body = ts.includes("return") ? ts : `return (${ts});`;
+  return new Function(...names, body) as (...args: A) => Tensor;
 }
 
 /**
@@ -221,6 +290,38 @@ function runBulk(c: BulkCase, make: Make, tol: Tolerance): void {
   }
 }
 
+/** Replay an lbfgs case: `step(closure)` per recorded step; loss, closure calls, parameters and state. */
+function runLBFGS(c: LBFGSCase, make: Make, tol: Tolerance): void {
+  const params = c.params.map((t) => fromFixture(t, c.dtype, true));
+  const consts = Object.fromEntries(Object.entries(c.constants).map(([k, t]) => [k, fromFixture(t, c.dtype, false)]));
+  const f = lossFunction<[Tensor[], Record<string, Tensor>, typeof T]>(c.ts, "p", "c", "T");
+  let opt = make(params, c.options);
+  let evaluations = 0;
+  const closure = () => {
+    opt.zeroGrad();
+    const loss = f(params, consts, T);
+    loss.backward();
+    evaluations++;
+    return loss;
+  };
+  c.expected.forEach((want, k) => {
+    if (k === c.loadAtStep && c.checkpoint !== undefined) {
+      opt = make(params, c.otherOptions ?? {});
+      opt.loadStateDict(stateDictFromJSON(c.checkpoint));
+    }
+    evaluations = 0;
+    const loss = opt.step(closure) as Tensor;
+    const at = `step ${k + 1}`;
+    expectValues([loss.item()], [want.loss], c.dtype, `${at}: loss`, tol);
+    if (tol.stateValues !== false) expect(evaluations, `${at}: closure calls`).toBe(want.evaluations);
+    params.forEach((p, i) => expectValues(p.toTypedArray(), want.params[i], c.dtype, `${at}: param ${i}`, tol));
+    const state = opt.state.get(params[0]);
+    if (tol.stateValues === false) expect(Object.keys(state ?? {}), `${at}: state keys`).toEqual(Object.keys(want.state));
+    else expectState(state, want.state, undefined, c.dtype, `${at}: state`, tol);
+  });
+  checkGroups(opt, c.resolvedGroups);
+}
+
 /** Replay one recorded case with `make` and check every step against PyTorch's values. */
 export function runTraceCase(c: TraceCase, make: Make, tol: Tolerance): void {
   if (c.kind === "givenGrads") {
@@ -234,18 +335,15 @@ export function runTraceCase(c: TraceCase, make: Make, tol: Tolerance): void {
       if (k === c.addParamGroupAtStep) opt.addParamGroup(withTensors(c.lateGroup));
     });
     checkGroups(opt, c.resolvedGroups);
-  } else if (c.kind === "bulk") {
-    runBulk(c, make, tol);
   } else if (c.kind === "stateDict") {
     const params = c.params.map((t) => fromFixture(t, c.dtype, true));
     const opt = make([{ params: [params[0]] }, { params: [params[1]] }], c.otherOptions);
     opt.loadStateDict(stateDictFromJSON(c.checkpoint));
     checkGroups(opt, c.resolvedGroups);
     runSteps(opt, params, c.grads, c.expected, c.dtype, tol);
-  } else {
+  } else if (c.kind === "rosenbrock") {
     const a = tensor(c.start, { dtype: c.dtype, requiresGrad: true });
-    const body = c.ts.includes("return") ? c.ts : `return (${c.ts});`;
-    const f = new Function("a", "T", body) as (a: Tensor, t: typeof T) => Tensor;
+    const f = lossFunction<[Tensor, typeof T]>(c.ts, "a", "T");
     const opt = make([a], c.options);
     const closure = () => {
       opt.zeroGrad();
@@ -256,7 +354,11 @@ export function runTraceCase(c: TraceCase, make: Make, tol: Tolerance): void {
     c.losses.forEach((want, k) => {
       const loss = opt.step(closure) as Tensor;
       expectValues([loss.item()], [want], c.dtype, `step ${k + 1}: loss`, tol);
-      expectTensor(a, [c.start.length], c.trajectory[k], c.dtype, `step ${k + 1}: a`, tol);
+      expectTensor(a, c.trajectory[k], c.dtype, `step ${k + 1}: a`, tol, [c.start.length]);
     });
+  } else if (c.kind === "bulk") {
+    runBulk(c, make, tol);
+  } else {
+    runLBFGS(c, make, tol);
   }
 }
