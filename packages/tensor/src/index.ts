@@ -5,6 +5,8 @@ export {
   type TensorOptions, type TensorDataOptions, type RandomOptions, type NestedData,
 } from "./creation";
 export { cat, stack } from "./ops/movement";
+export { gather, scatterAdd } from "./ops/gather";
+export { flip, roll, repeat, chunk, split, maskedFill } from "./ops/rearrange";
 export { where } from "./ops/elementwise";
 export { addmm, mm } from "./ops/matmul";
 /** One recurrent layer over a whole sequence (what nn's RNN, LSTM and GRU run per layer and direction). */

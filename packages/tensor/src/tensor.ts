@@ -6,6 +6,8 @@ import * as ew from "./ops/elementwise";
 import * as inplace from "./ops/inplace";
 import * as products from "./ops/matmul";
 import * as ix from "./ops/index-select";
+import * as gx from "./ops/gather";
+import * as ra from "./ops/rearrange";
 import * as mv from "./ops/movement";
 import * as red from "./ops/reduce";
 import { toNdarray } from "./ndarray";
@@ -181,6 +183,22 @@ export class Tensor extends TensorAutograd {
   narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
   /** A view at `index` along `dim`, that dim removed (negative index wraps), as torch.select. */
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  /** torch.gather: out[..., j, ...] = this[..., index[..., j, ...], ...] along dim (index int32, same rank). */
+  gather(dim: number, index: Tensor): Tensor { return gx.gather(this, dim, index); }
+  /** torch.scatter_add, out of place: this with src added at index along dim. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return gx.scatterAdd(this, dim, index, src); }
+  /** torch.flip: the elements in reverse order along each of dims. */
+  flip(dims: number | readonly number[]): Tensor { return ra.flip(this, dims); }
+  /** torch.roll: shifted along dims, wrapping around (the flattened tensor without dims). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return ra.roll(this, shifts, dims); }
+  /** torch.Tensor.repeat: tiled sizes[i] times along each dim. */
+  repeat(sizes: readonly number[]): Tensor { return ra.repeat(this, sizes); }
+  /** torch.chunk: views along dim, `chunks` of them at most. */
+  chunk(chunks: number, dim = 0): Tensor[] { return ra.chunk(this, chunks, dim); }
+  /** torch.split: views along dim of splitSize each, or of the given sizes. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] { return ra.split(this, splitSize, dim); }
+  /** torch.masked_fill: value where the bool mask (broadcast) is true. */
+  maskedFill(mask: Tensor, value: number): Tensor { return ra.maskedFill(this, mask, value); }
   /** torch.index_select: the slices at `index` (int32, 0-d or 1-D) along dim, copied. */
   indexSelect(dim: number, index: Tensor): Tensor { return ix.indexSelect(this, dim, index); }
   /**

@@ -1,4 +1,7 @@
+import { isGradEnabled } from "../autograd/grad-mode";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
+import { scatterAdd } from "./gather";
 import { isFloating, type FloatArray, type TypedArray } from "../dtype";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors";
 import { normalizeDim } from "../shape";
@@ -45,12 +48,19 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
   const inShape = x.shape, dtype = x.dtype;
   if (!isFloating(dtype)) return out;
-  return record(out, "IndexSelectBackward", [x], (g) => {
+  return record(out, "IndexSelectBackward", [x], twice((g) => {
+    if (isGradEnabled()) {
+      // createGraph: the same sum in recorded ops, a scatterAdd of g at the index spread over g's shape
+      if (inShape.length === 0) return [g.sum().reshape([])];
+      const spread = outShape.map((s, i) => (i === d ? s : 1));
+      const at = indices.reshape(spread).expand(outShape).contiguous();
+      return [scatterAdd(Tensor.empty(inShape, dtype), d, at, g)];
+    }
     const grad = Tensor.empty(inShape, dtype);
     const gc = g.contiguous();
     scatterAddSlices(grad._data as FloatArray, gc._data as FloatArray, gc.offset, idx, at, k, outer, size, inner);
     return [grad];
-  });
+  }));
 }
 
 /**

@@ -25,12 +25,15 @@ import {
   dimArb,
   dimsArg,
   dimsSpecArb,
+  allIndices,
   fmt,
+  gather,
   indexSelectRef,
   mapRef,
   matmulRef,
   matmulShapesArb,
   numelOf,
+  ravel,
   reduceRef,
   reducedDims,
   scalarRef,
@@ -856,6 +859,161 @@ const INDEXING: OpEntry[] = [
   }),
 ];
 
+// ------------------------------------------------------------------ rearranging (gather, flip, roll, ...)
+
+/** Distinct dims of a shape, from arbitrary picks (0-d: dim 0). */
+const distinctDims = (picks: readonly DimParam[], rank: number): number[] =>
+  [...new Set(picks.map((p) => nonNegative(dimAt(p, rank), rank)))];
+
+interface GatherParams {
+  dim: DimParam;
+  /** the index's size along dim (1 to 3) */
+  k: number;
+  picks: number[];
+}
+
+/** The shape of a gather's index: x's, with `k` along dim (a 0-d x keeps 0-d). */
+const gatherShape = (p: GatherParams, shape: readonly number[]): { d: number; idxShape: Shape } => {
+  const d = nonNegative(dimAt(p.dim, shape.length), shape.length);
+  return { d, idxShape: shape.length === 0 ? [] : shape.map((s, i) => (i === d ? p.k : s)) };
+};
+/** The index values: picks cycled, modulo the dim's size (0 where it is empty). */
+const gatherIndex = (p: GatherParams, shape: readonly number[], idxShape: Shape): number[] => {
+  const d = nonNegative(dimAt(p.dim, shape.length), shape.length);
+  const size = shape.length === 0 ? 1 : shape[d];
+  return Array.from({ length: numelOf(idxShape) }, (_, i) => (size === 0 ? 0 : (p.picks[i % Math.max(p.picks.length, 1)] ?? 0) % size));
+};
+const gatherParams: fc.Arbitrary<GatherParams> = fc.record({ dim: dimParamArb, k: fc.integer({ min: 1, max: 3 }), picks: fc.array(fc.nat(9), { minLength: 1, maxLength: 6 }) });
+const nonEmpty = (o: ShapeOptions) => shapeArb({ ...o, zeros: false }).map((s) => [s]);
+
+const REARRANGE: OpEntry[] = [
+  define<GatherParams>({
+    name: "gather",
+    kind: "index",
+    members: ["gather"],
+    inputs: [ANY],
+    params: gatherParams,
+    shapes: nonEmpty,
+    call: ([x], p) => {
+      const { d, idxShape } = gatherShape(p, x.shape);
+      return x.gather(d, tensor(gatherIndex(p, x.shape, idxShape), { shape: idxShape, dtype: "int32" }));
+    },
+    label: (p, [s]) => `gather(${gatherShape(p, s).d}) of ${fmt(s)}`,
+    ref: ([x], p) => {
+      const { d, idxShape } = gatherShape(p, x.shape);
+      const index = gatherIndex(p, x.shape, idxShape);
+      return gather(x, idxShape, (idx) => (idx.length === 0 ? [] : idx.map((v, a) => (a === d ? index[ravel(idx, idxShape)] : v))));
+    },
+    examples: [{ shapes: [[3, 4]], params: { dim: { d: 1, negative: false }, k: 2, picks: [3, 0, 1, 1, 2, 0] } }],
+  }),
+  define<GatherParams>({
+    name: "scatterAdd",
+    kind: "index",
+    members: ["scatterAdd"],
+    inputs: [ANY, ANY],
+    params: gatherParams,
+    shapes: (o, p) => shapeArb({ ...o, zeros: false }).map((s) => [s, gatherShape(p, s).idxShape]),
+    call: ([x, src], p) => {
+      const { d, idxShape } = gatherShape(p, x.shape);
+      return x.scatterAdd(d, tensor(gatherIndex(p, x.shape, idxShape), { shape: idxShape, dtype: "int32" }), src);
+    },
+    label: (p, [s]) => `scatterAdd(${gatherShape(p, s).d}) into ${fmt(s)}`,
+    ref: ([x, src], p) => {
+      const { d, idxShape } = gatherShape(p, x.shape);
+      const index = gatherIndex(p, x.shape, idxShape);
+      const data = [...x.data];
+      allIndices(idxShape).forEach((idx, i) => {
+        data[x.shape.length === 0 ? 0 : ravel(idx.map((v, a) => (a === d ? index[i] : v)), x.shape)] += src.data[i];
+      });
+      return { shape: [...x.shape], data };
+    },
+    examples: [{ shapes: [[3, 4], [3, 2]], params: { dim: { d: 1, negative: false }, k: 2, picks: [3, 3, 1, 0, 2, 0] } }],
+  }),
+  define<DimParam[]>({
+    name: "flip",
+    kind: "index",
+    members: ["flip"],
+    inputs: [ANY],
+    params: fc.array(dimParamArb, { minLength: 1, maxLength: 3 }),
+    shapes: one,
+    call: ([x], p) => x.flip(distinctDims(p, x.ndim)),
+    label: (p, [s]) => `flip([${distinctDims(p, s.length).join(", ")}]) of ${fmt(s)}`,
+    ref: ([x], p) => {
+      const dims = distinctDims(p, x.shape.length);
+      return gather(x, x.shape, (idx) => idx.map((v, a) => (dims.includes(a) ? x.shape[a] - 1 - v : v)));
+    },
+    examples: [{ shapes: [[2, 3]], params: [{ d: 0, negative: false }, { d: 1, negative: true }] }],
+  }),
+  define<{ dims: DimParam[]; shifts: number[] }>({
+    name: "roll",
+    kind: "index",
+    members: ["roll"],
+    inputs: [ANY],
+    params: fc.record({ dims: fc.array(dimParamArb, { minLength: 1, maxLength: 2 }), shifts: fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 2 }) }),
+    shapes: one,
+    call: ([x], p) => {
+      const dims = distinctDims(p.dims, x.ndim);
+      return x.roll(dims.map((_, i) => p.shifts[i]), dims);
+    },
+    label: (p, [s]) => `roll([${p.shifts.join(", ")}], [${distinctDims(p.dims, s.length).join(", ")}]) of ${fmt(s)}`,
+    ref: ([x], p) => {
+      const dims = distinctDims(p.dims, x.shape.length);
+      return gather(x, x.shape, (idx) => idx.map((v, a) => {
+        const at = dims.indexOf(a);
+        const n = x.shape[a];
+        return at < 0 || n === 0 ? v : (((v - p.shifts[at]) % n) + n) % n;
+      }));
+    },
+    examples: [{ shapes: [[2, 3]], params: { dims: [{ d: 1, negative: false }, { d: 0, negative: false }], shifts: [1, -1] } }],
+  }),
+  define<{ lead: number; reps: number[] }>({
+    name: "repeat",
+    kind: "index",
+    members: ["repeat"],
+    inputs: [ANY],
+    params: fc.record({ lead: fc.integer({ min: 0, max: 1 }), reps: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 }) }),
+    shapes: one,
+    call: ([x], p) => x.repeat(p.reps.slice(0, x.ndim + p.lead)),
+    label: (p, [s]) => `repeat([${p.reps.slice(0, s.length + p.lead).join(", ")}]) of ${fmt(s)}`,
+    ref: ([x], p) => {
+      const padded = [...Array<number>(p.lead).fill(1), ...x.shape];
+      const reps = p.reps.slice(0, padded.length);
+      const src: Ref = { shape: padded, data: x.data };
+      return gather(src, padded.map((s, i) => s * reps[i]), (idx) => idx.map((v, a) => v % padded[a]));
+    },
+    examples: [{ shapes: [[2, 3]], params: { lead: 1, reps: [2, 1, 2, 1, 1] } }],
+  }),
+  define<number[]>({
+    name: "maskedFill",
+    kind: "index",
+    members: ["maskedFill"],
+    inputs: [ANY],
+    params: fc.array(fc.boolean().map((b) => (b ? 1 : 0)), { minLength: 1, maxLength: 8 }),
+    shapes: one,
+    call: ([x], bits) => x.maskedFill(tensor(Array.from({ length: x.numel }, (_, i) => bits[i % bits.length]), { shape: x.shape, dtype: "bool" }), 0.5),
+    label: (bits, [s]) => `maskedFill([${bits.join("")}], 0.5) of ${fmt(s)}`,
+    ref: ([x], bits) => ({ shape: [...x.shape], data: x.data.map((v, i) => (bits[i % bits.length] ? 0.5 : v)) }),
+    examples: [{ shapes: [[2, 3]], params: [1, 0, 0] }],
+  }),
+  define<{ dim: DimParam; n: number; sizes: boolean }>({
+    name: "chunk/split",
+    kind: "index",
+    members: ["chunk", "split"],
+    inputs: [ANY],
+    params: fc.record({ dim: dimParamArb, n: fc.integer({ min: 1, max: 3 }), sizes: fc.boolean() }),
+    shapes: (o) => shapeArb({ ...o, minRank: 1 }).map((s) => [s]),
+    // The pieces joined again are the tensor itself: views of it, so its gradient passes unchanged.
+    call: ([x], p) => {
+      const d = nonNegative(dimAt(p.dim, x.ndim), x.ndim);
+      const pieces = p.sizes ? x.split(p.n, d) : x.chunk(p.n, d);
+      return cat(pieces.map((t) => t.mul(1)), d);
+    },
+    label: (p, [s]) => `${p.sizes ? "split" : "chunk"}(${p.n}, ${nonNegative(dimAt(p.dim, s.length), s.length)}) of ${fmt(s)}, joined again`,
+    ref: ([x]) => ({ shape: [...x.shape], data: [...x.data] }),
+    examples: [{ shapes: [[5, 2]], params: { dim: { d: 0, negative: false }, n: 2, sizes: false } }],
+  }),
+];
+
 // ------------------------------------------------------------------ in place, on a non-leaf
 
 /**
@@ -948,7 +1106,7 @@ const INPLACE: OpEntry[] = [
 
 // ------------------------------------------------------------------ the table
 
-export const OPS: readonly OpEntry[] = [...UNARY, ...BINARY, ...REDUCTIONS, ...SOFTMAX, ...PRODUCTS, ...VIEWS, ...CASTS, ...INDEXING, ...INPLACE];
+export const OPS: readonly OpEntry[] = [...UNARY, ...BINARY, ...REDUCTIONS, ...SOFTMAX, ...PRODUCTS, ...VIEWS, ...CASTS, ...INDEXING, ...REARRANGE, ...INPLACE];
 
 export const opsOfKind = (...kinds: OpKind[]): OpEntry[] => OPS.filter((e) => kinds.includes(e.kind));
 
