@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, autograd, manualSeed, randn, remap, tensor } from "../src/index";
+import {
+  Tensor, autograd, avgPool2d, gradgradcheck, manualSeed, maxPool2dWithIndices, pad, randn, record, remap, tensor,
+} from "../src/index";
 import { OPS, gradgradcheckCase } from "./helpers/op-table";
 
 manualSeed(0);
@@ -76,12 +78,28 @@ describe("autograd.grad with createGraph", () => {
     expect(autograd.grad(x.grad!.sum(), x)[0]?.toArray()).toEqual([9, -1.7999999999999998]);
   });
 
-  it("an op whose backward is not differentiable yet refuses createGraph instead of a silently wrong result", () => {
-    const x = randn([3, 2], { dtype: "float64", requiresGrad: true });
-    const maps = [new Int32Array([0, 2])];
-    const y = remap(x.T, maps).pow(2).sum(); // remap (padding, upsampling): not marked twice yet
-    expect(() => autograd.grad(y, x, { createGraph: true })).toThrow(/^RemapBackward: the backward of this op is not differentiable yet/);
-    expect(autograd.grad(remap(x.T, maps).sum(), x)[0]?.toArray()).toEqual([[1, 1], [0, 0], [1, 1]]);
+  it("an op whose backward is not marked twice() refuses createGraph instead of a silently wrong result", () => {
+    // a user's own op: record() with a backward written on raw data, not marked twice()
+    const square = (x: Tensor) => {
+      const out = Tensor.empty(x.shape, x.dtype);
+      x.toTypedArray().forEach((v, i) => { out._data[i] = v * v; });
+      return record(out, "SquareBackward", [x], (g, [x]) => [g.mul(x.detach().mul(2))], [x]);
+    };
+    const x = randn([3], { dtype: "float64", requiresGrad: true });
+    expect(() => autograd.grad(square(x).sum(), x, { createGraph: true })).toThrow(
+      /^SquareBackward: the backward of this op is not differentiable yet, so a backward with createGraph/,
+    );
+    expect(autograd.grad(square(x).sum(), x)[0]?.toArray()).toEqual((x.toArray() as number[]).map((v) => 2 * v));
+  });
+
+  it("pooling, padding and upsampling have second derivatives (gradgradcheck)", () => {
+    const x = randn([1, 2, 4, 4], { dtype: "float64", requiresGrad: true });
+    const win = { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], outputSize: [2, 2] } as const;
+    expect(gradgradcheck((a) => maxPool2dWithIndices(a.mul(a), win)[0].mul(a.select(3, 0).narrow(2, 0, 2).unsqueeze(3)), [x])).toBe(true);
+    const rows = { start: new Int32Array([0, 1]), end: new Int32Array([2, 4]), divisor: new Float64Array([2, 3]) };
+    expect(gradgradcheck((a) => avgPool2d(a.mul(a), rows, rows).pow(2), [x])).toBe(true);
+    expect(gradgradcheck((a) => pad(a, [1, 2, 0, 1], "reflect").pow(3), [x])).toBe(true);
+    expect(gradgradcheck((a) => remap(a, [new Int32Array([0, 0, 1, -1, 3])]).pow(3), [x])).toBe(true);
   });
 });
 

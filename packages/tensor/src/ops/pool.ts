@@ -1,10 +1,12 @@
-import { noGrad } from "../autograd/grad-mode";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, type FloatArray } from "../dtype";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors";
 import type { Window2d } from "../kernels/im2col";
 import * as k from "../kernels/pool";
 import { Tensor, checkAlive } from "../tensor";
+import { scatterAdd } from "./gather";
 import { clone } from "./movement";
 
 export type { PoolWindows } from "../kernels/pool";
@@ -62,12 +64,18 @@ export function maxPool2dWithIndices(x: Tensor, window: MaxPoolWindow2d): [Tenso
   const idx = indices._data as Int32Array;
   k.maxPool2d(out._data as FloatArray, idx, src._data as FloatArray, src.offset, planes, h, w, win);
   const inShape = x.shape, dtype = x.dtype;
-  record(out, "MaxPool2DWithIndicesBackward", [x], (g) => {
+  record(out, "MaxPool2DWithIndicesBackward", [x], twice((g) => {
+    if (isGradEnabled()) {
+      // createGraph: the same adds as a recorded scatterAdd of g at the flat indices of each plane
+      const [n, c] = inShape;
+      const flat = scatterAdd(Tensor.empty([n, c, h * w], dtype), 2, indices.reshape([n, c, outH * outW]), g.reshape([n, c, outH * outW]));
+      return [flat.reshape(inShape)];
+    }
     const gc = g.contiguous();
     const gx = Tensor.empty(inShape, dtype);
     k.maxPool2dBackward(gx._data as FloatArray, gc._data as FloatArray, gc.offset, idx, planes, h * w, outH * outW);
     return [gx];
-  });
+  }));
   return [out, indices];
 }
 
@@ -92,11 +100,18 @@ export function avgPool2d(x: Tensor, rows: k.PoolWindows, cols: k.PoolWindows): 
   checkWindows(op, "column", cols, w);
   const out = Tensor._uninitialized([x.shape[0], x.shape[1], rows.start.length, cols.start.length], x.dtype);
   k.avgPool2d(out._data as FloatArray, src._data as FloatArray, src.offset, planes, h, w, rows, cols);
-  const inShape = x.shape, dtype = x.dtype;
-  return record(out, "AvgPool2DBackward", [x], (g) => {
-    const gc = g.contiguous();
-    const gx = Tensor.empty(inShape, dtype);
-    k.avgPool2dBackward(gx._data as FloatArray, gc._data as FloatArray, gc.offset, planes, h, w, rows, cols);
-    return [gx];
-  });
+  const inShape = x.shape;
+  return record(out, "AvgPool2DBackward", [x], twice((g) => [avgPoolSpread(g, rows, cols, inShape)]));
+}
+
+/**
+ * Average pooling's backward as an op of its own: each gradient, divided as the forward
+ * divides, spread over its window. It is linear, and its backward is the pooling itself (the
+ * two are each other's adjoint), so second derivatives go through both.
+ */
+function avgPoolSpread(g: Tensor, rows: k.PoolWindows, cols: k.PoolWindows, inShape: readonly number[]): Tensor {
+  const gc = g.contiguous();
+  const gx = Tensor.empty(inShape, g.dtype);
+  k.avgPool2dBackward(gx._data as FloatArray, gc._data as FloatArray, gc.offset, inShape[0] * inShape[1], inShape[2], inShape[3], rows, cols);
+  return record(gx, "AvgPool2DSpreadBackward", [g], twice((gg) => [avgPool2d(gg, rows, cols)]));
 }

@@ -1,4 +1,5 @@
 import { noGrad } from "../autograd/grad-mode";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, type FloatArray } from "../dtype";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors";
@@ -41,11 +42,20 @@ export function remap(x: Tensor, maps: readonly Int32Array[], fill = 0): Tensor 
   const [m0, m1, m2] = full;
   const [d0, d1, d2] = sizes;
   k.remap3(out._data as FloatArray, src._data as FloatArray, src.offset, outer, d0, d1, d2, m0, m1, m2, fill);
-  const inShape = x.shape, dtype = x.dtype;
-  return record(out, "RemapBackward", [x], (g) => {
-    const gc = g.contiguous();
-    const gx = Tensor.empty(inShape, dtype);
-    k.remap3Backward(gx._data as FloatArray, gc._data as FloatArray, gc.offset, outer, d0, d1, d2, m0, m1, m2);
-    return [gx];
-  });
+  const inShape = x.shape;
+  return record(out, "RemapBackward", [x], twice((g) => [remapAdjoint(g, maps, inShape, [outer, d0, d1, d2], full)]));
+}
+
+/**
+ * remap's backward as an op of its own: each gradient added back at the index it was read
+ * from. It is linear, and its backward is remap again (with 0 where the forward filled), so
+ * second derivatives go through padding and upsampling.
+ */
+function remapAdjoint(
+  g: Tensor, maps: readonly Int32Array[], inShape: readonly number[], [outer, d0, d1, d2]: readonly number[], full: readonly Int32Array[],
+): Tensor {
+  const gc = g.contiguous();
+  const gx = Tensor.empty(inShape, g.dtype);
+  k.remap3Backward(gx._data as FloatArray, gc._data as FloatArray, gc.offset, outer, d0, d1, d2, full[0], full[1], full[2]);
+  return record(gx, "RemapAdjointBackward", [g], twice((gg) => [remap(gg, maps, 0)]));
 }
