@@ -1,10 +1,10 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import type { FloatArray, Tensor } from "@minigrad/tensor";
 import { typeName } from "./errors";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** Adadelta's options as users pass them (each optional), with torch's names in camelCase. */
@@ -110,16 +110,10 @@ export class Adadelta extends Optimizer<AdadeltaGroupOptions> {
 
   protected update(): void {
     const work = gatherWork("Adadelta", this.paramGroups, this.state, (entry, param, _group, where) => {
-      checkOperand("Adadelta", "squareAvg", entry.squareAvg, param, where);
-      checkOperand("Adadelta", "accDelta", entry.accDelta, param, where);
+      checkBuffers("Adadelta", entry, BUFFERS, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, squareAvg: keep(zerosLike(param)), accDelta: keep(zerosLike(param)) };
-        this.state.set(param, entry);
-      }
+      const entry = stateFor(this.state, param, () => ({ step: 0, squareAvg: zeroBuffer(param), accDelta: zeroBuffer(param) }));
       entry.step = stepCount(entry.step) + 1;
       adadeltaUpdate(param, grad, { squareAvg: entry.squareAvg as Tensor, accDelta: entry.accDelta as Tensor }, group);
     }
@@ -130,6 +124,9 @@ export class Adadelta extends Optimizer<AdadeltaGroupOptions> {
     return ADADELTA_DEFAULTS;
   }
 }
+
+/** The state's tensors, in torch's order. */
+const BUFFERS = ["squareAvg", "accDelta"] as const;
 
 /** The options `adadeltaUpdate` reads (a resolved parameter group has them all). */
 export interface AdadeltaHyperparameters {
@@ -167,9 +164,8 @@ interface Constants {
  *   u = fma(r(W*d), d, r(u*RHO))               acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)
  *   p = fma(d, NLR, p)                         param.add_(delta, alpha=-lr)
  */
-function rowF32(
-  P: FloatArray, G: FloatArray, V: FloatArray, U: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, V, U] = arrays;
   const fr = Math.fround;
   const { RHO, W, EPS, WD, NLR, maximize, decay } = c;
   let pi = off[0], gi = off[1], vi = off[2], ui = off[3];
@@ -190,9 +186,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: FloatArray, G: FloatArray, V: FloatArray, U: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, V, U] = arrays;
   const { RHO, W, EPS, WD, NLR, maximize, decay } = c;
   let pi = off[0], gi = off[1], vi = off[2], ui = off[3];
   const ps = inc[0], gs = inc[1], vs = inc[2], us = inc[3];
@@ -218,13 +213,8 @@ function rowF64(
  */
 export function adadeltaUpdate(param: Tensor, grad: Tensor, buffers: AdadeltaBuffers, hp: AdadeltaHyperparameters): void {
   checkParamAndGrad("Adadelta", param, grad);
-  const v = checkOperand("Adadelta", "squareAvg", buffers.squareAvg, param);
-  const u = checkOperand("Adadelta", "accDelta", buffers.accDelta, param);
-  const views = [param, grad, v, u];
-  const [P, G, V, U] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
-  const c: Constants = {
+  const [v, u] = checkBuffers("Adadelta", buffers, BUFFERS, param);
+  const constants = (round: (x: number) => number): Constants => ({
     RHO: round(hp.rho),
     W: round(1 - hp.rho),
     EPS: round(hp.eps),
@@ -232,10 +222,6 @@ export function adadeltaUpdate(param: Tensor, grad: Tensor, buffers: AdadeltaBuf
     NLR: round(-hp.lr),
     maximize: hp.maximize,
     decay: hp.weightDecay !== 0,
-  };
-  const row = f32 ? rowF32 : rowF64;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    row(P, G, V, U, off, inc, n, c);
   });
-  for (const t of [param, v, u]) bumpVersion(t);
+  updateRows([param, grad, v, u], constants, rowF32, rowF64);
 }

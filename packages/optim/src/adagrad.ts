@@ -1,10 +1,10 @@
-import { Tensor, forEachRow, fullLike, keep, type FloatArray } from "@minigrad/tensor";
+import { fullLike, keep, type FloatArray, type Tensor } from "@minigrad/tensor";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows,
 } from "./update-checks";
 
 /** Adagrad's options as users pass them (each optional), with torch's names in camelCase. */
@@ -113,8 +113,7 @@ export class Adagrad extends Optimizer<AdagradGroupOptions> {
       checkOperand("Adagrad", "sum", entry.sum, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) this.state.set(param, (entry = this.freshState(param)));
+      const entry = stateFor(this.state, param, () => this.freshState(param));
       const step = stepCount(entry.step) + 1;
       entry.step = step;
       adagradUpdate(param, grad, { sum: entry.sum as Tensor }, group, step);
@@ -156,10 +155,16 @@ interface Constants {
  *   s = fma(g, g, s)                            state_sum.addcmul_(grad, grad, value=1)
  *   d = r(r(sqrt(s)) + EPS)                     state_sum.sqrt().add_(eps)
  *   p = r(p + r(r(NCLR*g) / d))                 param.addcdiv_(grad, std, value=-clr)
+ * With the default options at unit stride: `adagradPlainRowF32`, the same without the branches.
  */
-function rowF32(P: FloatArray, G: FloatArray, S: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, S] = arrays;
   const fr = Math.fround;
   const { WD, EPS, NCLR, maximize, decay } = c;
+  if (!maximize && !decay && inc[0] === 1 && inc[1] === 1 && inc[2] === 1) {
+    adagradPlainRowF32(P, off[0], G, off[1], S, off[2], n, EPS, NCLR);
+    return;
+  }
   let pi = off[0], gi = off[1], si = off[2];
   const ps = inc[0], gs = inc[1], ss = inc[2];
   for (let i = 0; i < n; i++) {
@@ -175,7 +180,8 @@ function rowF32(P: FloatArray, G: FloatArray, S: FloatArray, off: Int32Array, in
 }
 
 /** Float64: the same operations in the same order, each a double op. */
-function rowF64(P: FloatArray, G: FloatArray, S: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, S] = arrays;
   const { WD, EPS, NCLR, maximize, decay } = c;
   let pi = off[0], gi = off[1], si = off[2];
   const ps = inc[0], gs = inc[1], ss = inc[2];
@@ -217,22 +223,12 @@ export function adagradUpdate(
 ): void {
   checkParamAndGrad("Adagrad", param, grad);
   const sum = checkOperand("Adagrad", "sum", buffers.sum, param);
-  const views = [param, grad, sum];
-  const [P, G, S] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
-  const c: Constants = {
+  const constants = (round: (x: number) => number): Constants => ({
     WD: round(hp.weightDecay),
     EPS: round(hp.eps),
     NCLR: round(-(hp.lr / (1 + (step - 1) * hp.lrDecay))),
     maximize: hp.maximize,
     decay: hp.weightDecay !== 0,
-  };
-  const plain = f32 && !c.maximize && !c.decay;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    if (plain && inc[0] === 1 && inc[1] === 1 && inc[2] === 1) adagradPlainRowF32(P, off[0], G, off[1], S, off[2], n, c.EPS, c.NCLR);
-    else (f32 ? rowF32 : rowF64)(P, G, S, off, inc, n, c);
   });
-  bumpVersion(param);
-  bumpVersion(sum);
+  updateRows([param, grad, sum], constants, rowF32, rowF64);
 }

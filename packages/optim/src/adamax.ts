@@ -1,10 +1,10 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import type { FloatArray, Tensor } from "@minigrad/tensor";
 import { betasCheck } from "./adam";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** Adamax's options as users pass them (each optional), with torch's names in camelCase. */
@@ -101,16 +101,10 @@ export class Adamax extends Optimizer<AdamaxGroupOptions> {
 
   protected update(): void {
     const work = gatherWork("Adamax", this.paramGroups, this.state, (entry, param, _group, where) => {
-      checkOperand("Adamax", "expAvg", entry.expAvg, param, where);
-      checkOperand("Adamax", "expInf", entry.expInf, param, where);
+      checkBuffers("Adamax", entry, BUFFERS, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, expAvg: keep(zerosLike(param)), expInf: keep(zerosLike(param)) };
-        this.state.set(param, entry);
-      }
+      const entry = stateFor(this.state, param, () => ({ step: 0, expAvg: zeroBuffer(param), expInf: zeroBuffer(param) }));
       const step = stepCount(entry.step) + 1;
       entry.step = step;
       adamaxUpdate(param, grad, { expAvg: entry.expAvg as Tensor, expInf: entry.expInf as Tensor }, group, step);
@@ -122,6 +116,9 @@ export class Adamax extends Optimizer<AdamaxGroupOptions> {
     return ADAMAX_DEFAULTS;
   }
 }
+
+/** The state's tensors, in torch's order. */
+const BUFFERS = ["expAvg", "expInf"] as const;
 
 /** The options `adamaxUpdate` reads (a resolved parameter group has them all). */
 export interface AdamaxHyperparameters {
@@ -158,9 +155,8 @@ interface Constants {
  *   u = max(r(u*B2), r(|g| + EPS))             amax(cat([exp_inf.mul_(beta2), grad.abs().add_(eps)]))
  *   p = r(p + r(r(NCLR*m) / u))                param.addcdiv_(exp_avg, exp_inf, value=-clr)
  */
-function rowF32(
-  P: FloatArray, G: FloatArray, M: FloatArray, U: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, U] = arrays;
   const fr = Math.fround;
   const { B1, W1, B2, EPS, WD, NCLR, maximize, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], ui = off[3];
@@ -179,9 +175,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: FloatArray, G: FloatArray, M: FloatArray, U: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, U] = arrays;
   const { B1, W1, B2, EPS, WD, NCLR, maximize, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], ui = off[3];
   const ps = inc[0], gs = inc[1], ms = inc[2], us = inc[3];
@@ -207,14 +202,9 @@ export function adamaxUpdate(
   param: Tensor, grad: Tensor, buffers: AdamaxBuffers, hp: AdamaxHyperparameters, step: number,
 ): void {
   checkParamAndGrad("Adamax", param, grad);
-  const m = checkOperand("Adamax", "expAvg", buffers.expAvg, param);
-  const u = checkOperand("Adamax", "expInf", buffers.expInf, param);
-  const views = [param, grad, m, u];
-  const [P, G, M, U] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
+  const [m, u] = checkBuffers("Adamax", buffers, BUFFERS, param);
   const [beta1, beta2] = hp.betas;
-  const c: Constants = {
+  const constants = (round: (x: number) => number): Constants => ({
     B1: round(beta1),
     W1: round(1 - beta1),
     B2: round(beta2),
@@ -223,10 +213,6 @@ export function adamaxUpdate(
     NCLR: round(-(hp.lr / (1 - beta1 ** step))),
     maximize: hp.maximize,
     decay: hp.weightDecay !== 0,
-  };
-  const row = f32 ? rowF32 : rowF64;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    row(P, G, M, U, off, inc, n, c);
   });
-  for (const t of [param, m, u]) bumpVersion(t);
+  updateRows([param, grad, m, u], constants, rowF32, rowF64);
 }

@@ -1,9 +1,9 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import { Tensor, type FloatArray } from "@minigrad/tensor";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** ASGD's options as users pass them (each optional), with torch's names in camelCase. */
@@ -125,12 +125,7 @@ export class ASGD extends Optimizer<ASGDGroupOptions> {
       checkOperand("ASGD", "ax", entry.ax, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, eta: Math.fround(group.lr), mu: 1, ax: keep(zerosLike(param)) };
-        this.state.set(param, entry);
-      }
+      const entry = stateFor(this.state, param, () => ({ step: 0, eta: Math.fround(group.lr), mu: 1, ax: zeroBuffer(param) }));
       const step = stepCount(entry.step) + 1;
       const eta = scalarValue(entry.eta, Math.fround(group.lr));
       const mu = scalarValue(entry.mu, 1);
@@ -181,7 +176,8 @@ interface Constants {
  *   p = fma(g, NETA, p)                         param.add_(grad, alpha=-eta)
  *   a = r(a + r(r(p - a) * MU))  (or a = p)     ax.add_(param.sub(ax).mul(mu)), or ax.copy_(param) when mu == 1
  */
-function rowF32(P: FloatArray, G: FloatArray, A: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, A] = arrays;
   const fr = Math.fround;
   const { WD, DECAY, NETA, MU, maximize, decay, average } = c;
   let pi = off[0], gi = off[1], ai = off[2];
@@ -198,7 +194,8 @@ function rowF32(P: FloatArray, G: FloatArray, A: FloatArray, off: Int32Array, in
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(P: FloatArray, G: FloatArray, A: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, A] = arrays;
   const { WD, DECAY, NETA, MU, maximize, decay, average } = c;
   let pi = off[0], gi = off[1], ai = off[2];
   const ps = inc[0], gs = inc[1], as = inc[2];
@@ -224,11 +221,7 @@ export function asgdUpdate(
 ): void {
   checkParamAndGrad("ASGD", param, grad);
   const ax = checkOperand("ASGD", "ax", buffers.ax, param);
-  const views = [param, grad, ax];
-  const [P, G, A] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
-  const c: Constants = {
+  const constants = (round: (x: number) => number): Constants => ({
     WD: round(hp.weightDecay),
     DECAY: round(1 - hp.lambd * eta),
     NETA: round(-eta),
@@ -236,10 +229,6 @@ export function asgdUpdate(
     maximize: hp.maximize,
     decay: hp.weightDecay !== 0,
     average: mu !== 1,
-  };
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    (f32 ? rowF32 : rowF64)(P, G, A, off, inc, n, c);
   });
-  bumpVersion(param);
-  bumpVersion(ax);
+  updateRows([param, grad, ax], constants, rowF32, rowF64);
 }

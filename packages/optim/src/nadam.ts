@@ -1,4 +1,4 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import { Tensor, type FloatArray } from "@minigrad/tensor";
 import { OptimizerError } from "./errors";
 import { betasCheck } from "./adam";
 import { fma32 } from "./fma";
@@ -6,7 +6,7 @@ import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import type { OptimizerStateDict, StateEntry } from "./state-dict";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** NAdam's options as users pass them (each optional), with torch's names in camelCase. */
@@ -134,20 +134,16 @@ export class NAdam extends Optimizer<NAdamGroupOptions> {
 
   protected update(): void {
     const work = gatherWork("NAdam", this.paramGroups, this.state, (entry, param, _group, where) => {
-      checkOperand("NAdam", "expAvg", entry.expAvg, param, where);
-      checkOperand("NAdam", "expAvgSq", entry.expAvgSq, param, where);
+      checkBuffers("NAdam", entry, BUFFERS, param, where);
       if (typeof entry.muProduct !== "number") {
         throw new OptimizerError(`NAdam: the state of ${where} has no muProduct (a number)`);
       }
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, muProduct: 1, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
-        this.state.set(param, entry);
+      const entry = stateFor(this.state, param, () => {
         this.doubleMuProduct.delete(param);
-      }
+        return { step: 0, muProduct: 1, expAvg: zeroBuffer(param), expAvgSq: zeroBuffer(param) };
+      });
       const step = stepCount(entry.step) + 1;
       entry.step = step;
       const buffers = { expAvg: entry.expAvg as Tensor, expAvgSq: entry.expAvgSq as Tensor };
@@ -177,6 +173,9 @@ export class NAdam extends Optimizer<NAdamGroupOptions> {
     return NADAM_DEFAULTS;
   }
 }
+
+/** The state's tensors, in torch's order. */
+const BUFFERS = ["expAvg", "expAvgSq"] as const;
 
 /** The options `nadamUpdate` reads (a resolved parameter group has them all). */
 export interface NAdamHyperparameters {
@@ -219,9 +218,8 @@ interface Constants {
  *   p = r(p + r(r(CG*g) / d))                  param.addcdiv_(grad, denom, value=...)
  *   p = r(p + r(r(CM*m) / d))                  param.addcdiv_(exp_avg, denom, value=...)
  */
-function rowF32(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V] = arrays;
   const fr = Math.fround;
   const { B1, W1, B2, W2, EPS, WD, BC2, CG, CM, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3];
@@ -242,9 +240,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V] = arrays;
   const { B1, W1, B2, W2, EPS, WD, BC2, CG, CM, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3];
   const ps = inc[0], gs = inc[1], ms = inc[2], vs = inc[3];
@@ -275,12 +272,7 @@ export function nadamUpdate(
   muProductDtype: MuProductDtype = "float32",
 ): number {
   checkParamAndGrad("NAdam", param, grad);
-  const m = checkOperand("NAdam", "expAvg", buffers.expAvg, param);
-  const v = checkOperand("NAdam", "expAvgSq", buffers.expAvgSq, param);
-  const views = [param, grad, m, v];
-  const [P, G, M, V] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
+  const [m, v] = checkBuffers("NAdam", buffers, BUFFERS, param);
   const [beta1, beta2] = hp.betas;
   // In double, in torch's (Python's) order; the products rounded as torch's 0-d tensor.
   const r = muProductDtype === "float32" ? Math.fround : (x: number) => x;
@@ -288,7 +280,7 @@ export function nadamUpdate(
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * hp.momentumDecay));
   const product = r(muProduct * r(mu));
   const productNext = r(r(product * r(mu)) * r(muNext)); // 1.13's mu_product * mu * mu_next
-  const c: Constants = {
+  const constants = (round: (x: number) => number): Constants => ({
     B1: round(beta1),
     W1: round(1 - beta1),
     B2: round(beta2),
@@ -299,11 +291,7 @@ export function nadamUpdate(
     CG: round((-hp.lr * (1 - mu)) / (1 - product)),
     CM: round((-hp.lr * muNext) / (1 - productNext)),
     decay: hp.weightDecay !== 0,
-  };
-  const row = f32 ? rowF32 : rowF64;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    row(P, G, M, V, off, inc, n, c);
   });
-  for (const t of [param, m, v]) bumpVersion(t);
+  updateRows([param, grad, m, v], constants, rowF32, rowF64);
   return product;
 }

@@ -1,10 +1,10 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import type { FloatArray, Tensor } from "@minigrad/tensor";
 import { betasCheck } from "./adam";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** RAdam's options as users pass them (each optional), with torch's names in camelCase. */
@@ -101,16 +101,10 @@ export class RAdam extends Optimizer<RAdamGroupOptions> {
 
   protected update(): void {
     const work = gatherWork("RAdam", this.paramGroups, this.state, (entry, param, _group, where) => {
-      checkOperand("RAdam", "expAvg", entry.expAvg, param, where);
-      checkOperand("RAdam", "expAvgSq", entry.expAvgSq, param, where);
+      checkBuffers("RAdam", entry, BUFFERS, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
-        this.state.set(param, entry);
-      }
+      const entry = stateFor(this.state, param, () => ({ step: 0, expAvg: zeroBuffer(param), expAvgSq: zeroBuffer(param) }));
       const step = stepCount(entry.step) + 1;
       entry.step = step;
       radamUpdate(param, grad, { expAvg: entry.expAvg as Tensor, expAvgSq: entry.expAvgSq as Tensor }, group, step);
@@ -122,6 +116,9 @@ export class RAdam extends Optimizer<RAdamGroupOptions> {
     return RADAM_DEFAULTS;
   }
 }
+
+/** The state's tensors, in torch's order. */
+const BUFFERS = ["expAvg", "expAvgSq"] as const;
 
 /** The options `radamUpdate` reads (a resolved parameter group has them all). */
 export interface RAdamHyperparameters {
@@ -167,9 +164,8 @@ interface Constants {
  * else:
  *   p = r(p - r(h*LR))                         param.add_(h * lr, alpha=-1)
  */
-function rowF32(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V] = arrays;
   const fr = Math.fround;
   const { B1, W1, B2, W2, EPS, WD, LR, BC1, SBC2, RECT, rectified, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3];
@@ -194,9 +190,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V] = arrays;
   const { B1, W1, B2, W2, EPS, WD, LR, BC1, SBC2, RECT, rectified, decay } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3];
   const ps = inc[0], gs = inc[1], ms = inc[2], vs = inc[3];
@@ -228,12 +223,7 @@ export function radamUpdate(
   param: Tensor, grad: Tensor, buffers: RAdamBuffers, hp: RAdamHyperparameters, step: number,
 ): void {
   checkParamAndGrad("RAdam", param, grad);
-  const m = checkOperand("RAdam", "expAvg", buffers.expAvg, param);
-  const v = checkOperand("RAdam", "expAvgSq", buffers.expAvgSq, param);
-  const views = [param, grad, m, v];
-  const [P, G, M, V] = storages(views);
-  const f32 = param.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number) => x;
+  const [m, v] = checkBuffers("RAdam", buffers, BUFFERS, param);
   const [beta1, beta2] = hp.betas;
   // In double, in torch's (Python's) order of operations.
   const biasCorrection1 = 1 - beta1 ** step;
@@ -242,7 +232,7 @@ export function radamUpdate(
   const rhoT = rhoInf - (2 * step * beta2 ** step) / biasCorrection2;
   const rectified = rhoT > 5;
   const rect = rectified ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
-  const c: Constants = {
+  const constants = (round: (x: number) => number): Constants => ({
     B1: round(beta1),
     W1: round(1 - beta1),
     B2: round(beta2),
@@ -255,10 +245,6 @@ export function radamUpdate(
     RECT: round(rect),
     rectified,
     decay: hp.weightDecay !== 0,
-  };
-  const row = f32 ? rowF32 : rowF64;
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    row(P, G, M, V, off, inc, n, c);
   });
-  for (const t of [param, m, v]) bumpVersion(t);
+  updateRows([param, grad, m, v], constants, rowF32, rowF64);
 }

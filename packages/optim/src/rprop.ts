@@ -1,10 +1,10 @@
-import { Tensor, forEachRow, fullLike, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import { fullLike, keep, type FloatArray, type Tensor } from "@minigrad/tensor";
 import { Optimizer } from "./optimizer";
 import {
   describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params,
 } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** Rprop's options as users pass them (each optional), with torch's names in camelCase. */
@@ -110,16 +110,14 @@ export class Rprop extends Optimizer<RpropGroupOptions> {
 
   protected update(): void {
     const work = gatherWork("Rprop", this.paramGroups, this.state, (entry, param, _group, where) => {
-      checkOperand("Rprop", "prev", entry.prev, param, where);
-      checkOperand("Rprop", "stepSize", entry.stepSize, param, where);
+      checkBuffers("Rprop", entry, BUFFERS, param, where);
     });
     for (const { param, grad, group } of work) {
-      let entry = existingState(this.state, param);
-      if (entry === undefined) {
-        // keep: the state outlives the tidy scope (if any) of the step that creates it
-        entry = { step: 0, prev: keep(zerosLike(param)), stepSize: keep(fullLike(param, group.lr)) };
-        this.state.set(param, entry);
-      }
+      const entry = stateFor(this.state, param, () => ({
+        step: 0,
+        prev: zeroBuffer(param),
+        stepSize: keep(fullLike(param, group.lr)), // keep: as zeroBuffer's, the state outlives the step's tidy scope
+      }));
       entry.step = stepCount(entry.step) + 1;
       rpropUpdate(param, grad, { prev: entry.prev as Tensor, stepSize: entry.stepSize as Tensor }, group);
     }
@@ -130,6 +128,9 @@ export class Rprop extends Optimizer<RpropGroupOptions> {
     return RPROP_DEFAULTS;
   }
 }
+
+/** The state's tensors, in torch's order. */
+const BUFFERS = ["prev", "stepSize"] as const;
 
 /** The options `rpropUpdate` reads (a resolved parameter group has them all). */
 export interface RpropHyperparameters {
@@ -147,6 +148,8 @@ interface Constants {
   MIN: number;
   MAX: number;
   maximize: boolean;
+  /** Rounding to the parameter's precision: fround for float32, the identity for float64. */
+  r: (x: number) => number;
 }
 
 /*
@@ -159,11 +162,9 @@ interface Constants {
  *   p = r(p + (−sign(g))·η)                   param.addcmul_(grad.sign(), step_size, value=-1): the product is exact
  *   prev = g
  */
-function row(
-  P: FloatArray, G: FloatArray, R: FloatArray, S: FloatArray, off: Int32Array, inc: Int32Array, n: number,
-  c: Constants, r: (x: number) => number,
-): void {
-  const { EM, EP, MIN, MAX, maximize } = c;
+function row(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, R, S] = arrays;
+  const { EM, EP, MIN, MAX, maximize, r } = c;
   let pi = off[0], gi = off[1], ri = off[2], si = off[3];
   const ps = inc[0], gs = inc[1], rs = inc[2], ss = inc[3];
   for (let i = 0; i < n; i++) {
@@ -180,8 +181,6 @@ function row(
   }
 }
 
-const identity = (x: number) => x;
-
 /**
  * One Rprop update of one parameter, in place, exactly as torch's for-loop implementation
  * (1.13): see `Rprop`. Reads `grad` (never modifies it); updates `param`, `prev` and
@@ -191,16 +190,10 @@ export function rpropUpdate(
   param: Tensor, grad: Tensor, buffers: { prev: Tensor; stepSize: Tensor }, hp: RpropHyperparameters,
 ): void {
   checkParamAndGrad("Rprop", param, grad);
-  const prev = checkOperand("Rprop", "prev", buffers.prev, param);
-  const stepSize = checkOperand("Rprop", "stepSize", buffers.stepSize, param);
-  const views = [param, grad, prev, stepSize];
-  const [P, G, R, S] = storages(views);
-  const r = param.dtype === "float32" ? Math.fround : identity;
-  const c: Constants = {
-    EM: r(hp.etas[0]), EP: r(hp.etas[1]), MIN: r(hp.stepSizes[0]), MAX: r(hp.stepSizes[1]), maximize: hp.maximize,
-  };
-  forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-    row(P, G, R, S, off, inc, n, c, r);
+  const [prev, stepSize] = checkBuffers("Rprop", buffers, BUFFERS, param);
+  const constants = (r: (x: number) => number): Constants => ({
+    EM: r(hp.etas[0]), EP: r(hp.etas[1]), MIN: r(hp.stepSizes[0]), MAX: r(hp.stepSizes[1]), maximize: hp.maximize, r,
   });
-  for (const t of [param, prev, stepSize]) bumpVersion(t);
+  // One row for both precisions: every operation is a single correctly rounded one.
+  updateRows([param, grad, prev, stepSize], constants, row, row);
 }

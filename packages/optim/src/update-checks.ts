@@ -1,11 +1,12 @@
-import { Tensor, type FloatArray } from "@minigrad/tensor";
+import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
 import { OptimizerError, checkTensor, fmtShape } from "./errors";
 import type { ParamGroup } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import { hasOverlap } from "./strided";
 
-// What SGD, Adam, AdamW and Adagrad share: reading options, checking every parameter,
-// grad and state before the first write (as RMSprop does), and the small pieces of state.
+// What the optimizers share: reading options, checking every parameter, grad and state
+// before the first write (as RMSprop does), the small pieces of state, and the row loop of
+// an elementwise update (each optimizer's rows keep its own math).
 
 /**
  * The options a user passed, over `defaults` (torch's key order): an unknown key (a
@@ -36,6 +37,18 @@ export function bumpVersion(t: Tensor): void {
 export function existingState(state: ReadonlyMap<Tensor, StateEntry>, param: Tensor): StateEntry | undefined {
   const entry = state.get(param);
   return entry !== undefined && Object.keys(entry).length > 0 ? entry : undefined;
+}
+
+/** The state of `param`, or (on its first step) the one `create` makes, stored in `state`. */
+export function stateFor(state: Map<Tensor, StateEntry>, param: Tensor, create: () => StateEntry): StateEntry {
+  let entry = existingState(state, param);
+  if (entry === undefined) state.set(param, (entry = create()));
+  return entry;
+}
+
+/** A state buffer of zeros like `param`, kept: the state outlives the tidy scope (if any) of the step creating it. */
+export function zeroBuffer(param: Tensor): Tensor {
+  return keep(zerosLike(param));
 }
 
 /**
@@ -70,6 +83,16 @@ export function checkParamAndGrad(optimizer: string, param: Tensor, grad: Tensor
     throw new OptimizerError(`${optimizer}: cannot update a parameter whose elements share memory (an expanded view)${at}`);
   }
   checkOperand(optimizer, "grad", grad, param, where);
+}
+
+/**
+ * The buffers `names` of `buffers` (a state entry, or an update's buffers), each checked
+ * as `checkOperand` does, in `names`' order.
+ */
+export function checkBuffers(
+  optimizer: string, buffers: object, names: readonly string[], param: Tensor, where = "",
+): Tensor[] {
+  return names.map((name) => checkOperand(optimizer, name, (buffers as Record<string, unknown>)[name], param, where));
 }
 
 /** One parameter to update this step: it has a grad, and everything it needs was checked. */
@@ -109,4 +132,29 @@ export function gatherWork<O extends object>(
 /** The storage of each view, as the row kernels take them (all the parameter's dtype). */
 export function storages(views: readonly Tensor[]): FloatArray[] {
   return views.map((t) => t._data as FloatArray);
+}
+
+/** One row of an elementwise update: `n` elements of each operand in `arrays`, from `off[k]` by `inc[k]`. */
+export type Row<C> = (arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: C) => void;
+
+/**
+ * An elementwise update in place over `operands` (the parameter, its grad, then the
+ * buffers, all shaped like the parameter; any strides): the scalars `constants(round)`
+ * formed once, `round` rounding to the parameter's precision, then `rowF32` or `rowF64` (by
+ * the parameter's dtype) over every row; the version of each operand but the grad is bumped.
+ */
+export function updateRows<C>(
+  operands: readonly Tensor[], constants: (round: (x: number) => number) => C, rowF32: Row<C>, rowF64: Row<C>,
+): void {
+  const param = operands[0];
+  const f32 = param.dtype === "float32";
+  const c = constants(f32 ? Math.fround : (x) => x);
+  const arrays = storages(operands);
+  const row = f32 ? rowF32 : rowF64;
+  forEachRow(param.shape, operands.map((t) => t.strides), operands.map((t) => t.offset), (off, n, inc) => {
+    row(arrays, off, inc, n, c);
+  });
+  operands.forEach((t, i) => {
+    if (i !== 1) bumpVersion(t);
+  });
 }
