@@ -30,3 +30,4 @@ export {
 export { pad, type PadMode } from "./pad";
 export { unfold, fold, type UnfoldOptions } from "./unfold";
 export { interpolate, type InterpolateOptions, type InterpolateMode } from "./upsample";
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention";
