@@ -73,3 +73,11 @@ export {
 } from "./layers/pooling";
 export { Unfold, Fold } from "./layers/unfold";
 export { Upsample } from "./layers/upsample";
+export {
+  MultiheadAttention, NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions,
+} from "./layers/multihead-attention";
+export {
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions, type TransformerActivation,
+} from "./layers/transformer";
