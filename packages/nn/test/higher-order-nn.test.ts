@@ -48,4 +48,13 @@ describe("second derivatives through nn's fused primitives (createGraph)", () =>
     const w = randn([4], { dtype: "float64", requiresGrad: true });
     expect(gradgradcheck((a, ww) => F.layerNorm(a, 4, ww), [x, w])).toBe(true);
   });
+
+  it("nllLoss (after logSoftmax) passes gradgradcheck for every reduction, weights and ignoreIndex", () => {
+    const t = tensor([0, 2, 1], { dtype: "int32" });
+    const weight = tensor([0.5, 1, 2], { dtype: "float64" });
+    for (const options of [{}, { reduction: "sum" as const }, { reduction: "none" as const }, { weight, ignoreIndex: 1 }]) {
+      const x = randn([3, 3], { dtype: "float64", requiresGrad: true });
+      expect(gradgradcheck((a) => F.nllLoss(a.logSoftmax(1), t, options), [x])).toBe(true);
+    }
+  });
 });

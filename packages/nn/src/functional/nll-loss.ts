@@ -1,4 +1,4 @@
-import { Tensor, record, type FloatArray } from "@minigrad/tensor";
+import { Tensor, isGradEnabled, record, twice, type FloatArray } from "@minigrad/tensor";
 import {
   checkReduction,
   checkedTarget,
@@ -49,7 +49,15 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   }
   const out = reduced(losses, total, denom, reduction, layout, input);
   const { shape, dtype } = input;
-  return record(out, "NllLossBackward", [input], (g, [target]) => {
+  return record(out, "NllLossBackward", [input], twice((g, [target]) => {
+    if (isGradEnabled()) {
+      // createGraph: constant coefficients -w_t at the targets, times the row's scale of g (recorded)
+      const K = Tensor.empty(shape, dtype);
+      const k = K._data as FloatArray;
+      for (let r = 0; r < rows; r++) if (targets[r] !== ignoreIndex) k[rowBase(r, layout) + targets[r] * inner] = -(w ? w[targets[r]] : 1);
+      const scale = reduction === "none" ? (shape.length === 1 ? g : g.unsqueeze(1)) : reduction === "mean" ? g.div(denom) : g;
+      return [K.mul(scale)];
+    }
     const grad = Tensor.empty(shape, dtype);
     const gi = grad._data as FloatArray;
     const tg = dense(target);
@@ -61,5 +69,5 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       gi[rowBase(r, layout) + t * inner] = -scale * (w ? w[t] : 1);
     }
     return [grad];
-  }, [target]);
+  }), [target]);
 }
