@@ -57,4 +57,16 @@ describe("second derivatives through nn's fused primitives (createGraph)", () =>
       expect(gradgradcheck((a) => F.nllLoss(a.logSoftmax(1), t, options), [x])).toBe(true);
     }
   });
+
+  it("batchNorm (training and eval, with and without affine) passes gradgradcheck", () => {
+    const x = randn([4, 3, 2], { dtype: "float64", requiresGrad: true });
+    const w = randn([3], { dtype: "float64", requiresGrad: true });
+    const b = randn([3], { dtype: "float64", requiresGrad: true });
+    const rm = () => tensor([0.1, -0.2, 0.3], { dtype: "float64" });
+    const rv = () => tensor([1.5, 0.5, 2], { dtype: "float64" });
+    // the running statistics change in training: fresh ones for every call of the function
+    expect(gradgradcheck((a, ww, bb) => F.batchNorm(a, rm(), rv(), { weight: ww, bias: bb, training: true }).pow(2), [x, w, b])).toBe(true);
+    expect(gradgradcheck((a) => F.batchNorm(a, null, null, { training: true }).pow(3), [x])).toBe(true);
+    expect(gradgradcheck((a, ww) => F.batchNorm(a, rm(), rv(), { weight: ww, training: false }).pow(3), [x, w])).toBe(true);
+  });
 });

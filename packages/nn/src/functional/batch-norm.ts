@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, noGrad, record, tensor, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, ShapeError, Tensor, isGradEnabled, noGrad, record, tensor, twice, type FloatArray } from "@minigrad/tensor";
 import { checkFloating, dense, fmtShape } from "./util";
 
 /** Options of `batchNorm`; the defaults are torch's. */
@@ -110,7 +110,8 @@ export function batchNorm(
     }
   }
   const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, "NativeBatchNormBackward", inputs, (g, [input], needs) => {
+  return record(out, "NativeBatchNormBackward", inputs, twice((g, [input], needs) => {
+    if (isGradEnabled()) return recordedGrads(g, input, needs); // createGraph: the same derivative in recorded ops
     const xs = dense(input);
     const gv = dense(g);
     // One pass for the per-channel sums of g and g (x - mean), one for dx.
@@ -145,7 +146,41 @@ export function batchNorm(
     if (weight) grads.push(needs[j++] ? perChannel(dw, weight) : null);
     if (bias) grads.push(needs[j++] ? perChannel(sumG, bias) : null);
     return grads;
-  }, weight ? [input, weight] : [input]); // weight saved too: an in-place change before backward throws
+  }), weight ? [input, weight] : [input]); // weight saved too: an in-place change before backward throws
+
+  /**
+   * The backward in recorded ops, for createGraph, with x^ = (x - mean) invstd over the batch
+   * statistics (training: functions of x) or the running ones (eval: constants):
+   *   dx = weight invstd (g - mean(g) - x^ mean(g x^))  (training),  weight invstd g  (eval)
+   *   dweight = sum(g x^),  dbias = sum(g)
+   */
+  function recordedGrads(g: Tensor, x: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    const dims = x.shape.map((_, d) => d).filter((d) => d !== 1);
+    const perChannelShape = x.shape.map((s, d) => (d === 1 ? s : 1));
+    const constant = (v: Float64Array) => tensor(v, { shape: perChannelShape, dtype: x.dtype });
+    let xhat: Tensor, invstdT: Tensor;
+    if (training) {
+      const centered = x.sub(x.mean(dims, true));
+      invstdT = centered.mul(centered).mean(dims, true).add(eps).pow(-0.5);
+      xhat = centered.mul(invstdT);
+    } else {
+      invstdT = constant(invstd);
+      xhat = x.sub(constant(mean)).mul(invstdT);
+    }
+    const gamma = weight === null ? null : weight.reshape(perChannelShape);
+    const sumG = g.sum(dims, true), sumGX = g.mul(xhat).sum(dims, true);
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      const inner = training ? g.sub(sumG.div(count)).sub(xhat.mul(sumGX.div(count))) : g;
+      dx = inner.mul(invstdT);
+      if (gamma !== null) dx = dx.mul(gamma);
+    }
+    const grads: (Tensor | null)[] = [dx];
+    let j = 1;
+    if (weight) grads.push(needs[j++] ? sumGX.reshape(weight.shape) : null);
+    if (bias) grads.push(needs[j++] ? sumG.reshape(bias.shape) : null);
+    return grads;
+  }
 }
 
 /** r = (1 - m) r + m v, in place, computed in double and stored in r's dtype (torch's order). */
