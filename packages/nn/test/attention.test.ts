@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Generator, Tensor, gradcheck, noGrad, randn, tensor, zeros, type DType } from "@minigrad/tensor";
+import { Generator, Tensor, gradcheck, gradgradcheck, noGrad, randn, tensor, zeros, type DType } from "@minigrad/tensor";
 import {
   Embedding, Linear, Module, ModuleList, MultiheadAttention, TransformerEncoderLayer, deserialize, functional as F,
 } from "@minigrad/nn";
@@ -355,6 +355,24 @@ describe("gradcheck (float64) on small sizes", () => {
       const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0, ...options, ...f64 });
       check(layer, (x) => layer.forward(x), [randn([3, 2, 4], f64)]);
     }
+  });
+});
+
+describe("second derivatives (createGraph), by gradgradcheck in float64", () => {
+  // every op the composites use has a recorded backward, so gradients of gradients come for free
+  it("F.scaledDotProductAttention with isCausal and with a float mask", () => {
+    const q = randn([2, 3, 4], f64).requiresGrad_(), k = randn([2, 5, 4], f64).requiresGrad_();
+    const v = randn([2, 5, 3], f64).requiresGrad_(), m = randn([3, 5], f64).requiresGrad_();
+    gradgradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }).sum(), [q, k, v]);
+    gradgradcheck((q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m }).sum(), [q, k, v, m]);
+  });
+
+  it("MultiheadAttention (self-attention with key padding) and TransformerEncoderLayer (gelu, pre-norm)", () => {
+    const m = new MultiheadAttention(4, 2, f64);
+    const kpm = tensor([[false, false, true], [false, true, false]], { dtype: "bool" });
+    gradgradcheck((x) => m.forward(x, x, x, { keyPaddingMask: kpm })[0].mul(x).sum(), [randn([3, 2, 4], f64).requiresGrad_()]);
+    const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0, activation: "gelu", normFirst: true, ...f64 });
+    gradgradcheck((x) => layer.forward(x).mul(x).sum(), [randn([3, 2, 4], f64).requiresGrad_()]);
   });
 });
 
