@@ -1,4 +1,4 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import { forEachRow, type FloatArray, type Tensor } from "@minigrad/tensor";
 import { fma32 } from "./fma";
 import { adamF32 } from "./kernels/adam";
 import { Optimizer } from "./optimizer";
@@ -7,7 +7,7 @@ import {
 } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, existingState, gatherWork, resolveOptions, stepCount, storages,
+  bumpVersion, checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, storages, zeroBuffer,
 } from "./update-checks";
 
 /** Adam's options as users pass them (each optional), with torch's names in camelCase. */
@@ -81,6 +81,17 @@ export const betasCheck: OptionCheck = (value) => {
   return undefined;
 };
 
+/**
+ * The option checks Adam, AdamW, Adamax, NAdam and RAdam open with, in torch's order: lr,
+ * eps, each beta, weight_decay (`0 <= value`, and `beta < 1`).
+ */
+export const ADAM_LIKE_CHECKS = Object.freeze({
+  lr: nonNegative("learning rate"),
+  eps: nonNegative("epsilon value"),
+  betas: betasCheck,
+  weightDecay: nonNegative("weight_decay value"),
+});
+
 /** The state checks shared by Adam and AdamW. */
 export const ADAM_STATE_CHECKS = Object.freeze({
   step: isStepCount, expAvg: isTensor, expAvgSq: isTensor, maxExpAvgSq: isTensor,
@@ -92,10 +103,7 @@ export const ADAM_STATE_CHECKS = Object.freeze({
  */
 export const ADAM_CHECKS: OptimizerChecks<AdamGroupOptions> = Object.freeze({
   options: {
-    lr: nonNegative("learning rate"),
-    eps: nonNegative("epsilon value"),
-    betas: betasCheck,
-    weightDecay: nonNegative("weight_decay value"),
+    ...ADAM_LIKE_CHECKS,
     amsgrad: boolean,
     maximize: boolean,
     foreach: booleanOrNull,
@@ -204,13 +212,11 @@ export function stepAdamFamily<O extends AdamFamilyGroup>(
     adamBuffers(name, entry, param, group, where);
   });
   for (const { param, grad, group } of work) {
-    let entry = existingState(state, param);
-    if (entry === undefined) {
-      // keep: the state outlives the tidy scope (if any) of the step that creates it
-      entry = { step: 0, expAvg: keep(zerosLike(param)), expAvgSq: keep(zerosLike(param)) };
-      if (group.amsgrad) entry.maxExpAvgSq = keep(zerosLike(param));
-      state.set(param, entry);
-    }
+    const entry = stateFor(state, param, () => {
+      const fresh: StateEntry = { step: 0, expAvg: zeroBuffer(param), expAvgSq: zeroBuffer(param) };
+      if (group.amsgrad) fresh.maxExpAvgSq = zeroBuffer(param);
+      return fresh;
+    });
     const step = stepCount(entry.step) + 1;
     entry.step = step;
     adamFamilyUpdate(name, param, grad, adamBuffers(name, entry, param, group), group, step, decoupled);

@@ -1,5 +1,5 @@
 import type { FloatArray, Tensor } from "@minigrad/tensor";
-import { betasCheck } from "./adam";
+import { ADAM_LIKE_CHECKS } from "./adam";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
@@ -50,15 +50,12 @@ export interface AdamaxState extends AdamaxBuffers {
   step: number;
 }
 
-const { nonNegative, boolean, booleanOrNull, stepCount: isStepCount, tensor: isTensor } = optionChecks;
+const { boolean, booleanOrNull, stepCount: isStepCount, tensor: isTensor } = optionChecks;
 
 /** Adamax's checks, in torch's order: lr, eps, each beta, weight_decay; then the flags' types. */
 export const ADAMAX_CHECKS: OptimizerChecks<AdamaxGroupOptions> = Object.freeze({
   options: {
-    lr: nonNegative("learning rate"),
-    eps: nonNegative("epsilon value"),
-    betas: betasCheck,
-    weightDecay: nonNegative("weight_decay value"),
+    ...ADAM_LIKE_CHECKS,
     foreach: booleanOrNull,
     maximize: boolean,
   },

@@ -1,6 +1,6 @@
 import { Tensor, type FloatArray } from "@minigrad/tensor";
 import { OptimizerError } from "./errors";
-import { betasCheck } from "./adam";
+import { ADAM_LIKE_CHECKS } from "./adam";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
@@ -65,10 +65,7 @@ const isNumber: OptionCheck = (value) =>
 /** NAdam's checks, in torch's order: lr, eps, each beta, weight_decay, momentum_decay; then foreach's type. */
 export const NADAM_CHECKS: OptimizerChecks<NAdamGroupOptions> = Object.freeze({
   options: {
-    lr: nonNegative("learning rate"),
-    eps: nonNegative("epsilon value"),
-    betas: betasCheck,
-    weightDecay: nonNegative("weight_decay value"),
+    ...ADAM_LIKE_CHECKS,
     momentumDecay: nonNegative("momentum_decay value"),
     foreach: booleanOrNull,
   },

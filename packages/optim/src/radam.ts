@@ -1,5 +1,5 @@
 import type { FloatArray, Tensor } from "@minigrad/tensor";
-import { betasCheck } from "./adam";
+import { ADAM_LIKE_CHECKS } from "./adam";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
@@ -47,15 +47,12 @@ export interface RAdamState extends RAdamBuffers {
   step: number;
 }
 
-const { nonNegative, booleanOrNull, stepCount: isStepCount, tensor: isTensor } = optionChecks;
+const { booleanOrNull, stepCount: isStepCount, tensor: isTensor } = optionChecks;
 
 /** RAdam's checks, in torch's order: lr, eps, each beta, weight_decay; then foreach's type. */
 export const RADAM_CHECKS: OptimizerChecks<RAdamGroupOptions> = Object.freeze({
   options: {
-    lr: nonNegative("learning rate"),
-    eps: nonNegative("epsilon value"),
-    betas: betasCheck,
-    weightDecay: nonNegative("weight_decay value"),
+    ...ADAM_LIKE_CHECKS,
     foreach: booleanOrNull,
   },
   state: { step: isStepCount, expAvg: isTensor, expAvgSq: isTensor },
