@@ -3,6 +3,7 @@ import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
 import { hasOverlap } from "./strided";
 import { rmspropPlainF32 } from "./kernels/rmsprop";
+import { bumpVersion } from "./update-checks";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {
@@ -166,11 +167,6 @@ function checkOperand(name: string, t: Tensor | undefined, param: Tensor, whyMis
     );
   }
   return t;
-}
-
-/** Every write is in place, so bump the version counters as torch's in-place ops do. */
-function bumpVersion(t: Tensor): void {
-  t._version.value++;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { Tensor, keep, zerosLike } from "@minigrad/tensor";
-import { OptimizerError, checkTensor, fmtShape } from "./errors";
+import { Tensor } from "@minigrad/tensor";
+import { OptimizerError } from "./errors";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type ParamGroup, type Params } from "./param-groups";
 import { rmspropUpdate, type RMSpropBuffers } from "./rmsprop-update";
 import type { StateEntry } from "./state-dict";
-import { hasOverlap } from "./strided";
+import { checkOperand, gatherWork, resolveOptions, stateFor, stepCount, zeroBuffer } from "./update-checks";
 
 /**
  * RMSprop's options as users pass them (each optional), with torch's names in camelCase.
@@ -78,15 +78,6 @@ export const RMSPROP_CHECKS: OptimizerChecks<RMSpropGroupOptions> = Object.freez
   state: { step: isStepCount, squareAvg: isTensor, momentumBuffer: isTensor, gradAvg: isTensor },
 });
 
-function resolveOptions(options: RMSpropOptions): RMSpropGroupOptions {
-  const resolved: Record<string, unknown> = { ...RMSPROP_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
-    if (!(key in RMSPROP_DEFAULTS)) throw new TypeError(`RMSprop got an unexpected option '${key}'`);
-    if (value !== undefined) resolved[key] = value;
-  }
-  return resolved as unknown as RMSpropGroupOptions;
-}
-
 /**
  * RMSprop, exactly as `torch.optim.RMSprop` (PyTorch 1.13's for-loop implementation).
  *
@@ -135,7 +126,7 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
    *   before the parameters.
    */
   constructor(params: Params<RMSpropGroupOptions>, options: RMSpropOptions = {}) {
-    super(params, resolveOptions(options), RMSPROP_CHECKS);
+    super(params, resolveOptions("RMSprop", RMSPROP_DEFAULTS, options), RMSPROP_CHECKS);
   }
 
   protected update(): void {
@@ -143,45 +134,14 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
     // gathers group by group, so a bad parameter in group 1 throws after group 0 moved):
     // a disposed or mis-typed tensor, or a state lacking a buffer the group now needs,
     // throws with no parameter, buffer or step count changed and no state created.
-    const work = this.paramGroups.flatMap((group, g) =>
-      group.params.flatMap((param, i) => {
-        const grad = param.grad;
-        if (grad === null) return [];
-        const where = `parameter ${i} of group ${g}`;
-        checkUpdatable(param, grad, where);
-        const existing = this.existingState(param);
-        if (existing !== undefined) {
-          checkBuffers(param, buffers(existing, group, where), where);
-          if (existing.step instanceof Tensor) checkTensor(existing.step, `RMSprop: the step of ${where}`);
-        }
-        return [{ param, grad, group }];
-      }),
-    );
+    const work = gatherWork("RMSprop", this.paramGroups, this.state, (entry, param, group, where) => {
+      checkBuffers(param, buffers(entry, group, where), where);
+    });
     for (const { param, grad, group } of work) {
-      const state = this.stateOf(param, group);
+      const state = stateFor(this.state, param, () => freshState(param, group));
       state.step = stepCount(state.step) + 1;
       rmspropUpdate(param, grad, buffers(state, group), group);
     }
-  }
-
-  /** The state of `param`, if a step (or a load) created one. */
-  private existingState(param: Tensor): StateEntry | undefined {
-    const existing = this.state.get(param);
-    return existing !== undefined && Object.keys(existing).length > 0 ? existing : undefined;
-  }
-
-  /** The state of `param`, created on its first step with the group's options of that time. */
-  private stateOf(param: Tensor, group: ParamGroup<RMSpropGroupOptions>): StateEntry {
-    const existing = this.existingState(param);
-    if (existing !== undefined) return existing;
-    // As torch: buffers exist only for what the group used when the state was created;
-    // turning momentum or centered on later makes the next step throw.
-    // keep: the state outlives the tidy scope (if any) of the step that creates it
-    const state: StateEntry = { step: 0, squareAvg: keep(zerosLike(param)) };
-    if (group.momentum > 0) state.momentumBuffer = keep(zerosLike(param));
-    if (group.centered) state.gradAvg = keep(zerosLike(param));
-    this.state.set(param, state);
-    return state;
   }
 
   /** Options missing from an older checkpoint's groups get torch's defaults. */
@@ -190,11 +150,16 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
   }
 }
 
-/** `step` is a plain number; a 0-d tensor (a PyTorch 2.x checkpoint) is read as its value. */
-function stepCount(step: unknown): number {
-  if (typeof step === "number") return step;
-  if (step instanceof Tensor && step.numel === 1) return step.item();
-  return 0;
+/**
+ * The state of a parameter's first step, with the group's options of that time. As torch:
+ * buffers exist only for what the group used then; turning momentum or centered on later
+ * makes the next step throw.
+ */
+function freshState(param: Tensor, group: ParamGroup<RMSpropGroupOptions>): StateEntry {
+  const state: StateEntry = { step: 0, squareAvg: zeroBuffer(param) };
+  if (group.momentum > 0) state.momentumBuffer = zeroBuffer(param);
+  if (group.centered) state.gradAvg = zeroBuffer(param);
+  return state;
 }
 
 function optionalTensor(value: unknown): Tensor | undefined {
@@ -216,31 +181,9 @@ function buffers(state: StateEntry, group: ParamGroup<RMSpropGroupOptions>, wher
   return { squareAvg, momentumBuffer: optionalTensor(momentumBuffer), gradAvg: optionalTensor(gradAvg) };
 }
 
-/** rmspropUpdate's checks of the parameter and its grad, made before any update, naming the parameter. */
-function checkUpdatable(param: Tensor, grad: Tensor, where: string): void {
-  checkTensor(param, `RMSprop: ${where}`);
-  if (param.dtype !== "float32" && param.dtype !== "float64") {
-    throw new OptimizerError(`RMSprop: parameters must be float32 or float64, got ${param.dtype} (${where})`);
-  }
-  if (hasOverlap(param)) {
-    throw new OptimizerError(`RMSprop: cannot update a parameter whose elements share memory (an expanded view) (${where})`);
-  }
-  checkOperand("grad", grad, param, where);
-}
-
 /** Each buffer the update will use must be usable and shaped and typed like its parameter. */
 function checkBuffers(param: Tensor, b: RMSpropBuffers, where: string): void {
-  checkOperand("squareAvg", b.squareAvg, param, where);
-  if (b.momentumBuffer !== undefined) checkOperand("momentumBuffer", b.momentumBuffer, param, where);
-  if (b.gradAvg !== undefined) checkOperand("gradAvg", b.gradAvg, param, where);
-}
-
-function checkOperand(name: string, t: Tensor, param: Tensor, where: string): void {
-  checkTensor(t, `RMSprop: the ${name} of ${where}`);
-  const sameShape = t.shape.length === param.shape.length && t.shape.every((d, i) => d === param.shape[i]);
-  if (!sameShape || t.dtype !== param.dtype) {
-    throw new OptimizerError(
-      `RMSprop: ${name} is ${t.dtype} ${fmtShape(t.shape)} but the parameter is ${param.dtype} ${fmtShape(param.shape)} (${where})`,
-    );
-  }
+  checkOperand("RMSprop", "squareAvg", b.squareAvg, param, where);
+  if (b.momentumBuffer !== undefined) checkOperand("RMSprop", "momentumBuffer", b.momentumBuffer, param, where);
+  if (b.gradAvg !== undefined) checkOperand("RMSprop", "gradAvg", b.gradAvg, param, where);
 }
