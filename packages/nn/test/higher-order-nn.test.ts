@@ -69,4 +69,13 @@ describe("second derivatives through nn's fused primitives (createGraph)", () =>
     expect(gradgradcheck((a) => F.batchNorm(a, null, null, { training: true }).pow(3), [x])).toBe(true);
     expect(gradgradcheck((a, ww) => F.batchNorm(a, rm(), rv(), { weight: ww, training: false }).pow(3), [x, w])).toBe(true);
   });
+
+  it("crossEntropy with class probabilities passes gradgradcheck (input and target, weights, smoothing)", () => {
+    const y = randn([3, 4], { dtype: "float64" }).softmax(1).detach().requiresGrad_(true);
+    const weight = tensor([0.5, 1, 2, 1.5], { dtype: "float64" });
+    for (const options of [{}, { reduction: "none" as const }, { weight, labelSmoothing: 0.2, reduction: "sum" as const }]) {
+      const x = randn([3, 4], { dtype: "float64", requiresGrad: true });
+      expect(gradgradcheck((a, t) => F.crossEntropy(a, t, options), [x, y])).toBe(true);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, record, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, ShapeError, Tensor, isGradEnabled, record, tensor, twice, type FloatArray } from "@minigrad/tensor";
 import { dense, fmtShape, logSoftmaxRows, reduced, rowBase, type ClassLayout, type Reduction } from "./util";
 
 interface ProbOptions {
@@ -42,7 +42,8 @@ export function crossEntropyProbs(input: Tensor, target: Tensor, layout: ClassLa
     total += loss;
   }
   const out = reduced(losses, total, rows, reduction, layout, input);
-  return record(out, "CrossEntropyBackward", [input, target], (g, [logp, target], needs) => {
+  return record(out, "CrossEntropyBackward", [input, target], twice((g, [logp, target], needs) => {
+    if (isGradEnabled()) return recordedGrads(g, needs); // createGraph: the same derivatives in recorded ops
     const lp = dense(logp);
     const y = dense(target);
     const gv = dense(g);
@@ -63,5 +64,24 @@ export function crossEntropyProbs(input: Tensor, target: Tensor, layout: ClassLa
       }
     }
     return [gx, gy];
-  }, [logp, target]);
+  }), [logp, target]);
+
+  /**
+   * The backward in recorded ops, for createGraph, with y' = (1 - s) y + s / C and the row's
+   * scale of g: dx = scale (softmax(x) sum_c w_c y'_c - w y'), dy = -scale (1 - s) w log softmax(x).
+   */
+  function recordedGrads(g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    const classDim = input.ndim === 1 ? 0 : 1;
+    const weights = w === null ? null : tensor(w, { shape: input.shape.map((s, d) => (d === classDim ? s : 1)), dtype: input.dtype });
+    const scale = reduction === "none" ? (input.ndim === 1 ? g : g.unsqueeze(1)) : reduction === "mean" ? g.div(rows) : g;
+    const smoothed = target.mul(1 - labelSmoothing).add(smooth);
+    const wy = weights === null ? smoothed : smoothed.mul(weights);
+    const dx = needs[0] ? input.softmax(classDim).mul(wy.sum(classDim, true)).sub(wy).mul(scale) : null;
+    let dy: Tensor | null = null;
+    if (needs[1]) {
+      const lsm = input.logSoftmax(classDim).mul(-(1 - labelSmoothing));
+      dy = (weights === null ? lsm : lsm.mul(weights)).mul(scale);
+    }
+    return [dx, dy];
+  }
 }
