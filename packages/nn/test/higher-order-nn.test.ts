@@ -78,4 +78,13 @@ describe("second derivatives through nn's fused primitives (createGraph)", () =>
       expect(gradgradcheck((a, t) => F.crossEntropy(a, t, options), [x, y])).toBe(true);
     }
   });
+
+  it("binaryCrossEntropy passes gradgradcheck (input and target, weights, every reduction)", () => {
+    const weight = tensor([0.5, 2, 1], { dtype: "float64" });
+    for (const options of [{}, { reduction: "none" as const }, { weight, reduction: "sum" as const }]) {
+      const x = randn([2, 3], { dtype: "float64" }).sigmoid().detach().requiresGrad_(true);
+      const t = randn([2, 3], { dtype: "float64" }).sigmoid().detach().requiresGrad_(true);
+      expect(gradgradcheck((a, b) => F.binaryCrossEntropy(a, b, options), [x, t])).toBe(true);
+    }
+  });
 });

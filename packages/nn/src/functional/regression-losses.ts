@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, record, where, type FloatArray } from "@minigrad/tensor";
+import { ArgumentError, ShapeError, Tensor, isGradEnabled, record, twice, where, type FloatArray } from "@minigrad/tensor";
 import { checkFloating, checkReduction, dense, fmtShape, reduce, type Reduction } from "./util";
 
 /**
@@ -149,7 +149,14 @@ export function binaryCrossEntropy(
   const out = Tensor.empty(r === "none" ? input.shape : [], input.dtype);
   if (r === "none") out._data.set(losses);
   else out._data[0] = r === "mean" ? total / n : total;
-  return record(out, "BinaryCrossEntropyBackward", [input, target], (g, [input, target], needs) => {
+  return record(out, "BinaryCrossEntropyBackward", [input, target], twice((g, [input, target], needs) => {
+    if (isGradEnabled()) {
+      // createGraph: the same derivatives in recorded ops (torch's clamps: x (1 - x) >= 1e-12, logs >= -100)
+      const scaleT = (r === "none" ? g : r === "mean" ? g.div(n) : g.expand(input.shape)).mul(weight === null ? 1 : weight.expand(input.shape));
+      const dx = needs[0] ? scaleT.mul(input.sub(target)).div(input.mul(input.neg().add(1)).clamp(1e-12)) : null;
+      const dt = needs[1] ? scaleT.mul(input.neg().add(1).log().clamp(-100).sub(input.log().clamp(-100))) : null;
+      return [dx, dt];
+    }
     const xs = dense(input);
     const ts = dense(target);
     const gv = dense(g);
@@ -163,5 +170,5 @@ export function binaryCrossEntropy(
       if (gts) gts[i] = scale * (Math.max(Math.log1p(-xs[i]), -100) - Math.max(Math.log(xs[i]), -100));
     }
     return [gx, gt];
-  }, [input, target]);
+  }), [input, target]);
 }
