@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { ASGD, LBFGS, Rprop } from "@minigrad/optim";
 import {
-  BITS, TRACE_KINDS, loadTraces, runTraceCase, type AnyOptimizer, type LBFGSCase, type Make, type Tolerance,
+  BITS, TRACE_KINDS, describeTraces, type AnyOptimizer, type LBFGSCase, type Make, type Tolerance,
+  type TraceCase,
 } from "./helpers/optim-traces";
 
 // fixtures/optim-more.json: traces recorded from torch.optim's Rprop, ASGD and LBFGS
@@ -26,26 +26,8 @@ const LBFGS_APPROXIMATE: Tolerance = { f32: 1e-4, f64: 1e-6, stateValues: false 
 const lbfgsTolerance = (c: LBFGSCase) =>
   c.problem === "rosenbrock" && c.dtype === "float32" ? LBFGS_ROSENBROCK_F32 : LBFGS_APPROXIMATE;
 
-const fixture = loadTraces("optim-more.json");
+const tolerance = (c: TraceCase) => (c.kind === "lbfgs" ? lbfgsTolerance(c) : BITS);
+// LBFGS is driven by its closure alone: its cases are all of the lbfgs kind.
+const kinds = (optimizer: string) => (optimizer === "LBFGS" ? ["lbfgs"] : TRACE_KINDS);
 
-describe(`fixtures/optim-more.json (${fixture.generator})`, () => {
-  it("has every kind of case for every optimizer, in float32 and float64", () => {
-    const kinds = new Set(fixture.cases.map((c) => `${c.optimizer}/${c.kind}/${c.dtype}`));
-    for (const dtype of ["float32", "float64"]) {
-      for (const optimizer of ["Rprop", "ASGD"]) {
-        for (const kind of TRACE_KINDS) expect(kinds).toContain(`${optimizer}/${kind}/${dtype}`);
-      }
-      expect(kinds).toContain(`LBFGS/lbfgs/${dtype}`);
-    }
-  });
-
-  for (const optimizer of Object.keys(MAKE)) {
-    describe(optimizer, () => {
-      for (const c of fixture.cases.filter((x) => x.optimizer === optimizer)) {
-        const tol = c.kind === "lbfgs" ? lbfgsTolerance(c) : BITS;
-        const exact = c.dtype === "float32" && tol.f32 === "bits" ? ", bit for bit" : "";
-        it(`${c.name} (${c.kind}, ${c.dtype}${exact})`, () => runTraceCase(c, MAKE[optimizer], tol));
-      }
-    });
-  }
-});
+describeTraces("optim-more.json", MAKE, tolerance, kinds);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as T from "@minigrad/tensor";
 import { Tensor, tensor, type DType } from "@minigrad/tensor";
 import { stateDictFromJSON, type Optimizer, type StateDictJSON } from "@minigrad/optim";
@@ -115,7 +115,7 @@ export type TraceCase = GivenGradsCase | ParamGroupsCase | RosenbrockCase | Stat
 export const TRACE_KINDS = ["givenGrads", "paramGroups", "rosenbrock", "stateDict"] as const;
 
 /** A fixture of fixtures/: the generator that wrote it and its cases. */
-export function loadTraces(file: string): { generator: string; cases: TraceCase[] } {
+function loadTraces(file: string): { generator: string; cases: TraceCase[] } {
   const url = new URL(`../fixtures/${file}`, import.meta.url);
   return JSON.parse(readFileSync(url, "utf8")) as { generator: string; cases: TraceCase[] };
 }
@@ -361,4 +361,36 @@ export function runTraceCase(c: TraceCase, make: Make, tol: Tolerance): void {
   } else {
     runLBFGS(c, make, tol);
   }
+}
+
+/**
+ * The tests of one fixture file: that it holds each kind of case `kinds(optimizer)` for
+ * every optimizer of `make`, in float32 and float64; then each case, replayed with its
+ * optimizer to `tolerance(c)` (named "bit for bit" where float32 is compared by bits).
+ */
+export function describeTraces(
+  file: string, make: Readonly<Record<string, Make>>, tolerance: (c: TraceCase) => Tolerance = () => BITS,
+  kinds: (optimizer: string) => readonly string[] = () => TRACE_KINDS,
+): void {
+  const fixture = loadTraces(file);
+  describe(`fixtures/${file} (${fixture.generator})`, () => {
+    it("has every kind of case for every optimizer, in float32 and float64", () => {
+      const have = new Set(fixture.cases.map((c) => `${c.optimizer}/${c.kind}/${c.dtype}`));
+      for (const optimizer of Object.keys(make)) {
+        for (const kind of kinds(optimizer)) {
+          for (const dtype of ["float32", "float64"]) expect(have).toContain(`${optimizer}/${kind}/${dtype}`);
+        }
+      }
+    });
+
+    for (const optimizer of Object.keys(make)) {
+      describe(optimizer, () => {
+        for (const c of fixture.cases.filter((x) => x.optimizer === optimizer)) {
+          const tol = tolerance(c);
+          const exact = c.dtype === "float32" && tol.f32 === "bits" ? ", bit for bit" : "";
+          it(`${c.name} (${c.kind}, ${c.dtype}${exact})`, () => runTraceCase(c, make[optimizer], tol));
+        }
+      });
+    }
+  });
 }
