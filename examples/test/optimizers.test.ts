@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inflateSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Linear, ReLU, Sequential, functional as F } from "@minigrad/nn";
 import { RMSprop, SGD } from "@minigrad/optim";
@@ -14,6 +13,7 @@ import { loadDigits, splitByIndex, take } from "../src/lib/data";
 import { MINIBATCH_NAMES, OPTIMIZERS, OPTIMIZER_NAMES, createSchedule, minibatchRefusals } from "../src/lib/optimizers";
 import { lineChartSvg, logTicks } from "../src/lib/plot";
 import { trainDigits, type EpochSummary } from "../src/lib/train-digits";
+import { checkPng } from "./helpers/png";
 
 const withoutTimes = (epochs: EpochSummary[]) => epochs.map(({ ms: _ms, ...rest }) => rest);
 
@@ -175,27 +175,6 @@ describe("plots", () => {
     }
   });
 });
-
-/** Checks a PNG's signature, header and that its image data inflates to height rows; returns [width, height]. */
-function checkPng(path: string): [number, number] {
-  const png = readFileSync(path);
-  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  expect(png.toString("latin1", 12, 16)).toBe("IHDR");
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  const channels = { 2: 3, 6: 4 }[png[25]] ?? 0; // colour type: RGB or RGBA, 8 bits
-  expect(png[24]).toBe(8);
-  const idat: Buffer[] = [];
-  for (let at = 8; at < png.length; ) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString("latin1", at + 4, at + 8);
-    if (type === "IDAT") idat.push(png.subarray(at + 8, at + 8 + length));
-    if (type === "IEND") expect(at + 12).toBe(png.length);
-    at += 12 + length;
-  }
-  expect(inflateSync(Buffer.concat(idat)).length).toBe(height * (1 + width * channels));
-  return [width, height];
-}
 
 describe("the example scripts on a tiny budget", () => {
   const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));

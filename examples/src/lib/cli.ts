@@ -36,10 +36,18 @@ export interface ChoiceFlag {
   refused?: Readonly<Record<string, string>>;
 }
 
+/** A flag that takes a positive integer (`--words 4096`). */
+export interface CountFlag {
+  help: string;
+  default: number;
+}
+
 /** What `parseFlags` returns: the numbers, each choice flag's value, and the flags given. */
-export interface ParsedFlags<C extends string, P extends string = never> {
+export interface ParsedFlags<C extends string, P extends string = never, N extends string = never> {
   flags: TrainFlags;
   choices: Record<C, string>;
+  /** Each count flag's value (its default when it was not given). */
+  counts: Record<N, number>;
   /** Each file flag's value, or undefined when it was not given. */
   files: Record<P, string | undefined>;
   /** The standard flags set on the command line (the others hold the defaults). */
@@ -47,8 +55,10 @@ export interface ParsedFlags<C extends string, P extends string = never> {
 }
 
 /** Extra flags and help texts of one example. */
-export interface FlagOptions<C extends string, P extends string = never> {
+export interface FlagOptions<C extends string, P extends string = never, N extends string = never> {
   choices?: Readonly<Record<C, ChoiceFlag>>;
+  /** Flags that take a positive integer, by name. */
+  counts?: Readonly<Record<N, CountFlag>>;
   /** Flags that take a file path (`--checkpoint FILE`), by name, with their help texts. */
   files?: Readonly<Record<P, string>>;
   /** Replaces a standard flag's help text (e.g. an lr whose default depends on the optimizer). */
@@ -64,14 +74,15 @@ export function parseTrainFlags(script: string, about: string, defaults: TrainFl
 }
 
 /** `parseTrainFlags` plus the example's own choice flags (`--optimizer`, `--scheduler`). */
-export function parseFlags<C extends string = never, P extends string = never>(
+export function parseFlags<C extends string = never, P extends string = never, N extends string = never>(
   script: string,
   about: string,
   defaults: TrainFlags,
-  options: FlagOptions<C, P>,
+  options: FlagOptions<C, P, N>,
   argv = process.argv.slice(2),
-): ParsedFlags<C, P> {
+): ParsedFlags<C, P, N> {
   const choiceSpecs = Object.entries(options.choices ?? {}) as [C, ChoiceFlag][];
+  const countSpecs = Object.entries(options.counts ?? {}) as [N, CountFlag][];
   const fileSpecs = Object.entries(options.files ?? {}) as [P, string][];
   const usage = () =>
     [
@@ -83,6 +94,7 @@ export function parseFlags<C extends string = never, P extends string = never>(
         const help = options.help?.[s.name] ?? `${s.help} (default ${String(defaults[s.name])})`;
         return `  --${s.flag.padEnd(11)} ${help}`;
       }),
+      ...countSpecs.map(([name, c]) => `  --${name.padEnd(11)} ${c.help} (default ${c.default})`),
       ...choiceSpecs.map(
         ([name, c]) => `  --${name.padEnd(11)} ${c.help}: ${c.values.join(", ")} (default ${c.default})`,
       ),
@@ -95,7 +107,12 @@ export function parseFlags<C extends string = never, P extends string = never>(
   };
   let values: Record<string, string | boolean | undefined>;
   try {
-    const flagNames = [...SPECS.map((s) => s.flag), ...choiceSpecs.map(([name]) => name), ...fileSpecs.map(([name]) => name)];
+    const flagNames = [
+      ...SPECS.map((s) => s.flag),
+      ...countSpecs.map(([name]) => name),
+      ...choiceSpecs.map(([name]) => name),
+      ...fileSpecs.map(([name]) => name),
+    ];
     const parsed = Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }]));
     values = parseArgs({ args: argv, options: { ...parsed, help: { type: "boolean" } }, strict: true }).values;
   } catch (error) {
@@ -124,6 +141,18 @@ export function parseFlags<C extends string = never, P extends string = never>(
     if (spec.name === "seed" && value < 0) fail(`--seed must be non-negative, got ${raw}`);
     flags[spec.name as Exclude<keyof TrainFlags, "out">] = value;
   }
+  const counts = {} as Record<N, number>;
+  for (const [name, spec] of countSpecs) {
+    const raw = values[name];
+    if (typeof raw !== "string") {
+      counts[name] = spec.default;
+      continue;
+    }
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(value)) fail(`--${name} expects an integer, got "${raw}"`);
+    if (value <= 0) fail(`--${name} must be positive, got ${raw}`);
+    counts[name] = value;
+  }
   const choices = {} as Record<C, string>;
   for (const [name, spec] of choiceSpecs) {
     const raw = values[name];
@@ -144,5 +173,5 @@ export function parseFlags<C extends string = never, P extends string = never>(
     if (raw === "") fail(`--${name} expects a file path`);
     files[name] = typeof raw === "string" ? raw : undefined;
   }
-  return { flags, choices, files, given };
+  return { flags, choices, counts, files, given };
 }

@@ -9,14 +9,24 @@ export class EpochProgress {
   private started = 0;
   private readonly tty = Boolean(process.stdout.isTTY);
 
-  constructor(private readonly epochs: number, private readonly steps: number) {}
+  /**
+   * `unit`: what the speed counts (default "ex", examples); `accuracy: false` leaves the
+   * accuracy out of the bar (language models, say).
+   */
+  constructor(
+    private readonly epochs: number,
+    private readonly steps: number,
+    private readonly options: { unit?: string; accuracy?: boolean } = {},
+  ) {}
 
   start(epoch: number): void {
     this.started = performance.now();
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
-        format: `epoch ${String(epoch).padStart(String(this.epochs).length)}/${this.epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {speed} ex/s`,
+        format:
+          `epoch ${String(epoch).padStart(String(this.epochs).length)}/${this.epochs} [{bar}] {value}/{total} | loss {loss} | ` +
+          `${this.options.accuracy === false ? "" : "acc {acc} | "}{speed} ${this.options.unit ?? "ex"}/s`,
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,
