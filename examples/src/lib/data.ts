@@ -51,6 +51,12 @@ export function loadIris(): Dataset {
   return toDataset(parseRows(lines.slice(1), 1), header.slice(2));
 }
 
+/** The SCOWL English word list: 63849 lowercase words of 2+ letters a-z, sorted. */
+export function loadWords(): string[] {
+  const text = gunzipSync(readFileSync(dataFile("words.txt.gz"))).toString("utf8");
+  return text.split("\n").filter((w) => w !== "");
+}
+
 /** Rows whose index i satisfies `i % k === 0` go to test, the rest to train (the reference protocol). */
 export function splitByIndex(data: Dataset, k: number): { train: Dataset; test: Dataset } {
   const n = data.y.shape[0];
