@@ -1,4 +1,4 @@
-import { forEachRow, type FloatArray, type Tensor } from "@minigrad/tensor";
+import type { FloatArray, Tensor } from "@minigrad/tensor";
 import { fma32 } from "./fma";
 import { adamF32 } from "./kernels/adam";
 import { Optimizer } from "./optimizer";
@@ -7,7 +7,7 @@ import {
 } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, storages, zeroBuffer,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /** Adam's options as users pass them (each optional), with torch's names in camelCase. */
@@ -294,10 +294,8 @@ function constants(hp: AdamHyperparameters, step: number, decoupled: boolean, ro
  *   d = r(r(r(sqrt(x)) / BC2) + EPS)           (x.sqrt() / bias_correction2_sqrt).add_(eps)
  *   p = r(p + r(r(NSS*m) / d))                 param.addcdiv_(exp_avg, denom, value=-step_size)
  */
-function rowF32(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, X: FloatArray,
-  off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V, X] = arrays;
   const fr = Math.fround;
   const { B1, W1, B2, W2, EPS, WD, DECAY, BC2, NSS, maximize, decay, decoupled, amsgrad } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3], xi = off[4];
@@ -322,10 +320,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: FloatArray, G: FloatArray, M: FloatArray, V: FloatArray, X: FloatArray,
-  off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, M, V, X] = arrays;
   const { B1, W1, B2, W2, EPS, WD, DECAY, BC2, NSS, maximize, decay, decoupled, amsgrad } = c;
   let pi = off[0], gi = off[1], mi = off[2], vi = off[3], xi = off[4];
   const ps = inc[0], gs = inc[1], ms = inc[2], vs = inc[3], xs = inc[4];
@@ -357,26 +353,9 @@ export function adamFamilyUpdate(
   const m = checkOperand(name, "expAvg", buffers.expAvg, param);
   const v = checkOperand(name, "expAvgSq", buffers.expAvgSq, param);
   const x = hp.amsgrad ? checkOperand(name, "maxExpAvgSq", buffers.maxExpAvgSq, param, "", "amsgrad was turned on after it was created") : v;
-  const views = [param, grad, m, v, x];
-  const [P, G, M, V, X] = storages(views);
-  const f32 = param.dtype === "float32";
-  const c = constants(hp, step, decoupled, f32 ? Math.fround : (y) => y);
-  // Float32 without amsgrad: the fused kernel (kernels/adam.ts), over unit-stride runs.
-  const fused = f32 && !c.amsgrad;
-  const scalars = fused ? kernelScalars(c) : [];
-  if (fused && param.isContiguous && grad.isContiguous && m.isContiguous && v.isContiguous) {
-    // Contiguous tensors (the usual case): one run, no odometer.
-    adamF32.run([P, G, M, V], [param.offset, grad.offset, m.offset, v.offset], param.numel, scalars);
-  } else {
-    forEachRow(param.shape, views.map((t) => t.strides), views.map((t) => t.offset), (off, n, inc) => {
-      if (fused && inc[0] === 1 && inc[1] === 1 && inc[2] === 1 && inc[3] === 1) {
-        adamF32.run([P, G, M, V], [off[0], off[1], off[2], off[3]], n, scalars);
-      } else {
-        (f32 ? rowF32 : rowF64)(P, G, M, V, X, off, inc, n, c);
-      }
-    });
-  }
-  for (const t of new Set([param, m, v, x])) bumpVersion(t);
+  // Float32 without amsgrad: the fused kernel (kernels/adam.ts) over param, grad, m and v.
+  const fused = (c: Constants) => (c.amsgrad ? undefined : { kernel: adamF32, arity: 4, scalars: kernelScalars(c) });
+  updateRows([param, grad, m, v, x], (round) => constants(hp, step, decoupled, round), rowF32, rowF64, fused);
 }
 
 /** The scalars of kernels/adam.ts's `adamF32`, in its order (flags as 1 or 0). */

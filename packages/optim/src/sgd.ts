@@ -1,4 +1,4 @@
-import { Tensor, forEachRow, keep, zerosLike, type FloatArray } from "@minigrad/tensor";
+import { Tensor, type FloatArray } from "@minigrad/tensor";
 import { OptimizerError } from "./errors";
 import { fma32 } from "./fma";
 import { sgdF32, sgdMomentumF32 } from "./kernels/sgd";
@@ -8,7 +8,7 @@ import {
   type Params,
 } from "./param-groups";
 import {
-  bumpVersion, checkOperand, checkParamAndGrad, gatherWork, resolveOptions, storages,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, updateRows, zeroBuffer,
 } from "./update-checks";
 
 /**
@@ -219,7 +219,8 @@ function constants(hp: SGDHyperparameters, first: boolean, round: (x: number) =>
  *   p = fma(g, NLR, p)                                    param.add_(d_p, alpha=-lr)
  * Operand B aliases P when there is no momentum and is then never touched.
  */
-function rowF32(P: FloatArray, G: FloatArray, B: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, B] = arrays;
   const fr = Math.fround;
   const { NLR, WD, MU, DAMP, maximize, decay, heavyBall, nesterov, first } = c;
   let pi = off[0], gi = off[1], bi = off[2];
@@ -239,7 +240,8 @@ function rowF32(P: FloatArray, G: FloatArray, B: FloatArray, off: Int32Array, in
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(P: FloatArray, G: FloatArray, B: FloatArray, off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, B] = arrays;
   const { NLR, WD, MU, DAMP, maximize, decay, heavyBall, nesterov, first } = c;
   let pi = off[0], gi = off[1], bi = off[2];
   const ps = inc[0], gs = inc[1], bs = inc[2];
@@ -271,32 +273,17 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buffers: SGDState, hp: SG
   if (heavyBall) {
     if (buffers.momentumBuffer === null) {
       first = true;
-      buffers.momentumBuffer = keep(zerosLike(param)); // the state outlives any tidy scope
+      buffers.momentumBuffer = zeroBuffer(param);
     } else {
       checkOperand("SGD", "momentumBuffer", buffers.momentumBuffer, param);
     }
   }
   const buf = heavyBall && buffers.momentumBuffer !== null ? buffers.momentumBuffer : param;
-  const views = [param, grad, buf];
-  const [P, G, B] = storages(views);
-  const f32 = param.dtype === "float32";
-  const c = constants(hp, first, f32 ? Math.fround : (x) => x);
-  // Float32: the fused kernels (kernels/sgd.ts), over unit-stride runs.
-  const kernel = c.heavyBall ? sgdMomentumF32 : sgdF32;
-  const scalars = f32 ? [c.NLR, c.WD, c.MU, c.DAMP, +c.maximize, +c.decay, +c.nesterov, +c.first] : [];
-  const arrays = c.heavyBall ? [P, G, B] : [P, G];
-  if (f32 && param.isContiguous && grad.isContiguous && buf.isContiguous) {
-    // Contiguous tensors (the usual case): one run, no odometer.
-    kernel.run(arrays, c.heavyBall ? [param.offset, grad.offset, buf.offset] : [param.offset, grad.offset], param.numel, scalars);
-  } else {
-    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
-      if (f32 && inc[0] === 1 && inc[1] === 1 && (!c.heavyBall || inc[2] === 1)) {
-        kernel.run(arrays, c.heavyBall ? [off[0], off[1], off[2]] : [off[0], off[1]], n, scalars);
-      } else {
-        (f32 ? rowF32 : rowF64)(P, G, B, off, inc, n, c);
-      }
-    });
-  }
-  bumpVersion(param);
-  if (buf !== param) bumpVersion(buf);
+  // Float32: the fused kernels (kernels/sgd.ts), over param and grad (and the buffer).
+  const fused = (c: Constants) => ({
+    kernel: c.heavyBall ? sgdMomentumF32 : sgdF32,
+    arity: c.heavyBall ? 3 : 2,
+    scalars: [c.NLR, c.WD, c.MU, c.DAMP, +c.maximize, +c.decay, +c.nesterov, +c.first],
+  });
+  updateRows([param, grad, buf], (round) => constants(hp, first, round), rowF32, rowF64, fused);
 }
