@@ -1,9 +1,9 @@
-import { forEachRow, type Tensor } from "@minigrad/tensor";
+import type { FloatArray, Tensor } from "@minigrad/tensor";
 import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
 import { hasOverlap } from "./strided";
 import { rmspropPlainF32 } from "./kernels/rmsprop";
-import { bumpVersion } from "./update-checks";
+import { updateRows } from "./update-checks";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {
@@ -81,10 +81,8 @@ function constants(hp: RMSpropHyperparameters, round: (x: number) => number): Co
  *   b = r(r(b*MU) + r(g/d));  p = fma(b, NLR, p)            buf.mul_(mu).addcdiv_(g, avg); p.add_(buf, alpha=-lr)
  *   p = r(p + r(r(NLR*g)/d))                                p.addcdiv_(g, avg, value=-lr)
  */
-function rowF32(
-  P: Float32Array, G: Float32Array, V: Float32Array, M: Float32Array, B: Float32Array,
-  off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF32(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, V, M, B] = arrays;
   const fr = Math.fround;
   const { A, W, EPS, WD, MU, NLR, maximize, decay, centered, heavyBall } = c;
   let pi = off[0], gi = off[1], vi = off[2], mi = off[3], bi = off[4];
@@ -116,10 +114,8 @@ function rowF32(
 }
 
 /** Float64: the same operations in the same order, each a double op (a*b + c for torch's FMAs). */
-function rowF64(
-  P: Float64Array, G: Float64Array, V: Float64Array, M: Float64Array, B: Float64Array,
-  off: Int32Array, inc: Int32Array, n: number, c: Constants,
-): void {
+function rowF64(arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: Constants): void {
+  const [P, G, V, M, B] = arrays;
   const { A, W, EPS, WD, MU, NLR, maximize, decay, centered, heavyBall } = c;
   let pi = off[0], gi = off[1], vi = off[2], mi = off[3], bi = off[4];
   const ps = inc[0], gs = inc[1], vs = inc[2], ms = inc[3], bs = inc[4];
@@ -150,8 +146,8 @@ function rowF64(
 }
 
 /** No maximize, weight decay, centering or momentum: the update of kernels/rmsprop.ts. */
-function isPlain(hp: RMSpropHyperparameters): boolean {
-  return !hp.maximize && hp.weightDecay === 0 && !hp.centered && !(hp.momentum > 0);
+function isPlain(c: Constants): boolean {
+  return !c.maximize && !c.decay && !c.centered && !c.heavyBall;
 }
 
 /** `t` must exist (else say why it may not) and match the parameter's shape and dtype. */
@@ -191,29 +187,8 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropBuffers
   const b = hp.momentum > 0
     ? checkOperand("momentumBuffer", state.momentumBuffer, param, "momentum was turned on after it was created")
     : sq;
-  if (param.dtype === "float32" && isPlain(hp) && param.isContiguous && grad.isContiguous && sq.isContiguous) {
-    // The default options over contiguous tensors (the usual case): one row, no odometer.
-    const c = constants(hp, Math.fround);
-    rmspropPlainF32.run([param._data as Float32Array, grad._data as Float32Array, sq._data as Float32Array],
-      [param.offset, grad.offset, sq.offset], param.numel, [c.A, c.W, c.EPS, c.NLR]);
-    bumpVersion(param);
-    bumpVersion(sq);
-    return;
-  }
-  const views = [param, grad, sq, m, b];
-  if (param.dtype === "float32") {
-    const [P, G, V, M, B] = views.map((t) => t._data as Float32Array);
-    const c = constants(hp, Math.fround);
-    const plain = !c.maximize && !c.decay && !c.centered && !c.heavyBall;
-    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => {
-      if (!plain || inc[0] !== 1 || inc[1] !== 1 || inc[2] !== 1) rowF32(P, G, V, M, B, off, inc, n, c);
-      // The same update as a fused kernel (WebAssembly SIMD for rows long enough to pay for the call).
-      else rmspropPlainF32.run([P, G, V], [off[0], off[1], off[2]], n, [c.A, c.W, c.EPS, c.NLR]);
-    });
-  } else {
-    const [P, G, V, M, B] = views.map((t) => t._data as Float64Array);
-    const c = constants(hp, (x) => x);
-    forEachRow(param.shape, views.map((v) => v.strides), views.map((v) => v.offset), (off, n, inc) => rowF64(P, G, V, M, B, off, inc, n, c));
-  }
-  for (const t of new Set([param, sq, m, b])) bumpVersion(t);
+  // The default options in float32: the fused kernel (WebAssembly SIMD) over param, grad and squareAvg.
+  const fused = (c: Constants) =>
+    isPlain(c) ? { kernel: rmspropPlainF32, arity: 3, scalars: [c.A, c.W, c.EPS, c.NLR] } : undefined;
+  updateRows([param, grad, sq, m, b], (round) => constants(hp, round), rowF32, rowF64, fused);
 }
