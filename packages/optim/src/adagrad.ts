@@ -3,9 +3,8 @@ import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
 import type { StateEntry } from "./state-dict";
-import {
-  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows,
-} from "./update-checks";
+import { checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /** Adagrad's options as users pass them (each optional), with torch's names in camelCase. */
 export type AdagradOptions = {

@@ -7,8 +7,9 @@ import {
 } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import {
-  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, zeroBuffer,
 } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /** Adam's options as users pass them (each optional), with torch's names in camelCase. */
 export type AdamOptions = {

@@ -6,8 +6,9 @@ import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import type { OptimizerStateDict, StateEntry } from "./state-dict";
 import {
-  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, zeroBuffer,
 } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /** NAdam's options as users pass them (each optional), with torch's names in camelCase. */
 export type NAdamOptions = {

@@ -4,8 +4,9 @@ import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { optionChecks, type OptimizerChecks, type Params } from "./param-groups";
 import {
-  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, updateRows, zeroBuffer,
+  checkBuffers, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, zeroBuffer,
 } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /** RAdam's options as users pass them (each optional), with torch's names in camelCase. */
 export type RAdamOptions = {

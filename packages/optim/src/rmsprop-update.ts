@@ -3,7 +3,7 @@ import { OptimizerError, fmtShape } from "./errors";
 import { fma32 } from "./fma";
 import { hasOverlap } from "./strided";
 import { rmspropPlainF32 } from "./kernels/rmsprop";
-import { updateRows } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /** The options the update reads (a resolved parameter group has them all). */
 export interface RMSpropHyperparameters {

@@ -7,9 +7,8 @@ import {
   checkGroupParams, checkOptions, optionChecks, type OptimizerChecks, type OptionCheck, type ParamGroupInput,
   type Params,
 } from "./param-groups";
-import {
-  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, updateRows, zeroBuffer,
-} from "./update-checks";
+import { checkOperand, checkParamAndGrad, gatherWork, resolveOptions, zeroBuffer } from "./update-checks";
+import { updateRows } from "./update-rows";
 
 /**
  * SGD's options as users pass them, with torch's names in camelCase. `lr` has no default
