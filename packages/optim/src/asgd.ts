@@ -3,7 +3,7 @@ import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import {
-  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stepCount, zeroBuffer,
+  checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stateScalar, stepCount, zeroBuffer,
 } from "./update-checks";
 import { updateRows } from "./update-rows";
 
@@ -81,13 +81,6 @@ export const ASGD_CHECKS: OptimizerChecks<ASGDGroupOptions> = Object.freeze({
   state: { step: isStepCount, eta: isScalar, mu: isScalar, ax: isTensor },
 });
 
-/** A state scalar: a number, or a one-element tensor (a PyTorch checkpoint) read as its value. */
-function scalarValue(value: unknown, fallback: number): number {
-  if (typeof value === "number") return value;
-  if (value instanceof Tensor && value.numel === 1) return value.item();
-  return fallback;
-}
-
 /**
  * Averaged SGD, exactly as `torch.optim.ASGD` (PyTorch 1.13's for-loop implementation).
  *
@@ -128,8 +121,8 @@ export class ASGD extends Optimizer<ASGDGroupOptions> {
     for (const { param, grad, group } of work) {
       const entry = stateFor(this.state, param, () => ({ step: 0, eta: Math.fround(group.lr), mu: 1, ax: zeroBuffer(param) }));
       const step = stepCount(entry.step) + 1;
-      const eta = scalarValue(entry.eta, Math.fround(group.lr));
-      const mu = scalarValue(entry.mu, 1);
+      const eta = stateScalar(entry.eta) ?? Math.fround(group.lr);
+      const mu = stateScalar(entry.mu) ?? 1;
       asgdUpdate(param, grad, { ax: entry.ax as Tensor }, group, eta, mu);
       entry.step = step;
       entry.eta = Math.fround(group.lr / Math.pow(1 + group.lambd * group.lr * step, group.alpha));

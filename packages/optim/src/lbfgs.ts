@@ -6,7 +6,7 @@ import { Optimizer } from "./optimizer";
 import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import { hasOverlap } from "./strided";
-import { bumpVersion, resolveOptions } from "./update-checks";
+import { bumpVersion, resolveOptions, stateScalar } from "./update-checks";
 
 /** LBFGS's options as users pass them (each optional), with torch's names in camelCase. */
 export type LBFGSOptions = {
@@ -123,13 +123,6 @@ class Flat {
     this.tensor ??= keep(tensor(this.a, { dtype: this.a instanceof Float32Array ? "float32" : "float64" }));
     return this.tensor;
   }
-}
-
-/** A state number: a number, or a one-element tensor (a PyTorch checkpoint's 0-d tensor). */
-function stateNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (value instanceof Tensor && value.numel === 1) return value.item();
-  return undefined;
 }
 
 /** torch's `float(closure())`. */
@@ -333,15 +326,15 @@ function lbfgsStep(
 
   // the state of earlier steps
   let d = Flat.of(state.d, n, f32, "d");
-  const savedT = stateNumber(state.t);
+  const savedT = stateScalar(state.t);
   let t: Num | undefined = savedT === undefined ? undefined : s.py(savedT);
   let oldDirs = Array.isArray(state.oldDirs) ? state.oldDirs.map((v, i) => Flat.of(v, n, f32, `oldDirs[${i}]`) as Flat) : undefined;
   let oldStps = Array.isArray(state.oldStps) ? state.oldStps.map((v, i) => Flat.of(v, n, f32, `oldStps[${i}]`) as Flat) : undefined;
-  let ro = Array.isArray(state.ro) ? state.ro.map((v) => s.ten(stateNumber(v) ?? NaN)) : undefined;
-  const savedH = stateNumber(state.hDiag);
+  let ro = Array.isArray(state.ro) ? state.ro.map((v) => s.ten(stateScalar(v) ?? NaN)) : undefined;
+  const savedH = stateScalar(state.hDiag);
   let hDiag: Num | undefined = savedH === undefined ? undefined : s.ten(savedH);
   let prevFlatGrad = Flat.of(state.prevFlatGrad, n, f32, "prevFlatGrad");
-  let prevLoss = stateNumber(state.prevLoss);
+  let prevLoss = stateScalar(state.prevLoss);
 
   let nIter = 0;
   while (nIter < maxIter) {

@@ -21,11 +21,16 @@ export function resolveOptions<O extends object>(name: string, defaults: Readonl
   return resolved as O;
 }
 
+/** A state scalar: a number, or a one-element tensor (a PyTorch checkpoint's 0-d tensor) read as its value. */
+export function stateScalar(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (value instanceof Tensor && value.numel === 1) return value.item();
+  return undefined;
+}
+
 /** `step` is a plain number; a one-element tensor (a PyTorch checkpoint) is read as its value. */
 export function stepCount(step: unknown): number {
-  if (typeof step === "number") return step;
-  if (step instanceof Tensor && step.numel === 1) return step.item();
-  return 0;
+  return stateScalar(step) ?? 0;
 }
 
 /** Every write is in place, so bump the version counters as torch's in-place ops do. */
