@@ -10,6 +10,12 @@ function storages(views: readonly Tensor[]): FloatArray[] {
   return views.map((t) => t._data as FloatArray);
 }
 
+/** True when the first `k` operands of a row step by one element. */
+function unitStride(inc: Int32Array, k: number): boolean {
+  for (let i = 0; i < k; i++) if (inc[i] !== 1) return false;
+  return true;
+}
+
 /** One row of an elementwise update: `n` elements of each operand in `arrays`, from `off[k]` by `inc[k]`. */
 export type Row<C> = (arrays: readonly FloatArray[], off: Int32Array, inc: Int32Array, n: number, c: C) => void;
 
@@ -48,7 +54,7 @@ export function updateRows<C>(
     run.kernel.run(kernelArrays, operands.slice(0, run.arity).map((t) => t.offset), param.numel, run.scalars);
   } else {
     forEachRow(param.shape, operands.map((t) => t.strides), operands.map((t) => t.offset), (off, n, inc) => {
-      if (run !== undefined && inc.subarray(0, run.arity).every((s) => s === 1)) {
+      if (run !== undefined && unitStride(inc, run.arity)) {
         run.kernel.run(kernelArrays, Array.from(off.subarray(0, run.arity)), n, run.scalars);
       } else {
         row(arrays, off, inc, n, c);
