@@ -1,7 +1,7 @@
 import { Tensor, type FloatArray } from "@minigrad/tensor";
 import { fma32 } from "./fma";
 import { Optimizer } from "./optimizer";
-import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
+import { describeValue, isNumber, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import {
   checkOperand, checkParamAndGrad, gatherWork, resolveOptions, stateFor, stateScalar, stepCount, zeroBuffer,
 } from "./update-checks";
@@ -56,10 +56,6 @@ export interface ASGDState {
 }
 
 const { nonNegative, boolean, booleanOrNull, stepCount: isStepCount, tensor: isTensor } = optionChecks;
-
-/** A number (torch does not check lambd, alpha or t0; minigrad refuses a non-number). */
-const isNumber: OptionCheck = (value) =>
-  typeof value === "number" ? undefined : { kind: "type", message: `expected a number, got ${describeValue(value)}` };
 
 /** A number, or a one-element tensor (torch's 0-d `eta` and `mu`). */
 const isScalar: OptionCheck = (value) =>

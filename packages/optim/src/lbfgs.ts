@@ -3,7 +3,7 @@ import { OptimizerError, checkTensor, typeName } from "./errors";
 import { fma32 } from "./fma";
 import { strongWolfe, vectorOps, type Num, type VectorOps } from "./lbfgs-line-search";
 import { Optimizer } from "./optimizer";
-import { describeValue, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
+import { isNumber, optionChecks, type OptimizerChecks, type OptionCheck, type Params } from "./param-groups";
 import type { StateEntry } from "./state-dict";
 import { hasOverlap } from "./strided";
 import { bumpVersion, resolveOptions, stateScalar } from "./update-checks";
@@ -71,9 +71,6 @@ export interface LBFGSState {
 }
 
 const { stepCount: isCount } = optionChecks;
-
-const isNumber: OptionCheck = (value) =>
-  typeof value === "number" ? undefined : { kind: "type", message: `expected a number, got ${describeValue(value)}` };
 
 /** torch raises this at the first step; minigrad at construction. */
 const lineSearchCheck: OptionCheck = (value) =>

@@ -172,6 +172,10 @@ export const optionChecks = {
   tensor: ((value) => (value instanceof Tensor ? undefined : wrongKind("a Tensor", value))) as OptionCheck,
 };
 
+/** Any number: options torch does not check (ASGD's lambd, LBFGS's); minigrad refuses a non-number. */
+export const isNumber: OptionCheck = (value) =>
+  typeof value === "number" ? undefined : { kind: "type", message: `expected a number, got ${describeValue(value)}` };
+
 /** Throw for the first option of `options` that fails its check; `where` prefixes the message. */
 export function checkOptions<O extends object>(
   checks: OptimizerChecks<O>["options"],
