@@ -33,8 +33,8 @@ const parsed = parseFlags(
   "Train a character-level LSTM language model on 63849 English words with Adam, then sample new words.\n" +
     `The default run (${WORDS_DEFAULTS.epochs} epochs of ${WORDS_DEFAULTS.wordsPerEpoch} words, about ${(
       (WORDS_DEFAULTS.epochs * WORDS_DEFAULTS.wordsPerEpoch) / 57464
-    ).toFixed(1)} passes over the training words) takes about 40 s on a 2-core machine:\n` +
-    "about 2.6 s per epoch of training and 1 s of validation. An epoch is --words words, not a full pass.",
+    ).toFixed(1)} passes over the training words) takes about 30 s on a quiet 2-core machine:\n` +
+    "about 1.5 s per epoch of training and 0.6 s of validation. An epoch is --words words, not a full pass.",
   { epochs: WORDS_DEFAULTS.epochs, lr: WORDS_DEFAULTS.lr, batchSize: WORDS_DEFAULTS.batchSize, seed: WORDS_DEFAULTS.seed, out: "out" },
   {
     counts: {
