@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadWords } from "../src/lib/data";
-import { PAD, encodeBatch, splitWords } from "../src/lib/train-words";
+import { Generator, manualSeed } from "@minigrad/tensor";
+import { CharLSTM, PAD, encodeBatch, sampleWords, splitWords } from "../src/lib/train-words";
 import { checkPng } from "./helpers/png";
 
 describe("words: data and batches", () => {
@@ -30,6 +31,17 @@ describe("words: data and batches", () => {
     expect(batch.target.toArray()).toEqual([[1, 2, 0], [3, 0, PAD]]);
     expect(batch.tokens).toBe(5);
     expect(() => encodeBatch(["ok", "no!"])).toThrow(/outside a-z/);
+  });
+});
+
+describe("words: sampling", () => {
+  it("draws lowercase words of 1 to 24 letters, the same ones for the same generator seed, even from an untrained model", () => {
+    manualSeed(0);
+    const model = new CharLSTM(8, 16); // untrained: '.' comes first in about 1 word of 27, and starts the word over
+    const words = sampleWords(model, 100, new Generator(1));
+    expect(words).toHaveLength(100);
+    for (const word of words) expect(word).toMatch(/^[a-z]{1,24}$/);
+    expect(sampleWords(model, 100, new Generator(1))).toEqual(words);
   });
 });
 

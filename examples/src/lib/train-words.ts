@@ -124,28 +124,32 @@ export function evaluate(model: CharLSTM, words: readonly string[], batchSize = 
 
 /**
  * `count` new words, one token at a time from the model's softmax (temperature 1) with draws
- * from `generator`, each until the end token or `maxLength` letters.
+ * from `generator`, each until the end token or `maxLength` letters. A word has a letter at
+ * least: an end token drawn first (likely only from a barely trained model) starts the word
+ * over, up to 100 times.
  */
 export function sampleWords(model: CharLSTM, count: number, generator: Generator, maxLength = 24): string[] {
+  const sampleOne = (): string =>
+    tidy(() => {
+      let word = "";
+      let token = 0;
+      let state: [Tensor, Tensor] | null = null;
+      while (word.length < maxLength) {
+        const [logits, next]: [Tensor, [Tensor, Tensor]] = model.step(new Tensor(new Int32Array([token]), [1, 1]), state);
+        state = next;
+        const probs = F.softmax(logits.reshape([VOCAB.length]), 0).storage;
+        token = draw(probs, generator.nextDouble());
+        if (token === 0) break;
+        word += VOCAB[token];
+      }
+      return word;
+    });
   const words: string[] = [];
   noGrad(() => {
     for (let n = 0; n < count; n++) {
-      words.push(
-        tidy(() => {
-          let word = "";
-          let token = 0;
-          let state: [Tensor, Tensor] | null = null;
-          while (word.length < maxLength) {
-            const [logits, next]: [Tensor, [Tensor, Tensor]] = model.step(new Tensor(new Int32Array([token]), [1, 1]), state);
-            state = next;
-            const probs = F.softmax(logits.reshape([VOCAB.length]), 0).storage;
-            token = draw(probs, generator.nextDouble());
-            if (token === 0) break;
-            word += VOCAB[token];
-          }
-          return word;
-        }),
-      );
+      let word = sampleOne();
+      for (let tries = 1; word === "" && tries < 100; tries++) word = sampleOne();
+      words.push(word);
     }
   });
   return words;
