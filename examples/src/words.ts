@@ -37,6 +37,11 @@ const parsed = parseFlags(
     "about 1.5 s per epoch of training and 0.6 s of validation. An epoch is --words words, not a full pass.",
   { epochs: WORDS_DEFAULTS.epochs, lr: WORDS_DEFAULTS.lr, batchSize: WORDS_DEFAULTS.batchSize, seed: WORDS_DEFAULTS.seed, out: "out" },
   {
+    help: {
+      epochs: `epochs of --words training words each, each followed by a validation pass (default ${WORDS_DEFAULTS.epochs})`,
+      batchSize: `words per optimizer step (default ${WORDS_DEFAULTS.batchSize})`,
+      seed: `seed of the init, the order of the training words and the samples (default ${WORDS_DEFAULTS.seed}; the split is fixed)`,
+    },
     counts: {
       words: { help: "training words per epoch (the next ones of a shuffled pass, reshuffled when it runs out)", default: WORDS_DEFAULTS.wordsPerEpoch },
       samples: { help: "new words to sample at the end", default: WORDS_DEFAULTS.samples },
