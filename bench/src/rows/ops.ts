@@ -131,10 +131,12 @@ export const OP_CASES: OpCase[] = [
 // Each elementwise op again, PyTorch-style (issue 13: speed must not depend on dispose).
 OP_CASES.push(...OP_CASES.filter((c) => ["add", "mul", "relu", "exp", "tanh"].includes(c.spec.id)).map(pytorchStyle));
 
-/** Values of a minigrad result as a flat array (contiguous copy when needed). */
+/**
+ * Values of a minigrad result, copied (toTypedArray): reading `storage` would hand the arena
+ * block out, and a handed-out block is left to the collector rather than reused after dispose.
+ */
 function mgValues(t: Tensor): ArrayLike<number> {
-  const c = t.contiguous();
-  return c.storage.subarray(c.offset, c.offset + c.numel);
+  return t.toTypedArray();
 }
 
 async function opRow(cfg: Config, c: OpCase, shape: readonly number[], seed: number, toValue: (ms: number) => number): Promise<RowResult> {
