@@ -4,7 +4,7 @@
  */
 import type { Config } from "./cli";
 import { backendOf, tf } from "./tfjs";
-import { IMPLS, collectGarbage, measure, type Contender, type Impl, type Stats } from "./timing";
+import { IMPLS, measure, settle, type Contender, type Impl, type Stats } from "./timing";
 
 export type Better = "lower" | "higher";
 
@@ -136,7 +136,7 @@ export async function measureRow(
       cells[c.impl] = { kind: "error", message: e instanceof Error ? e.message : String(e) };
     }
   }
-  collectGarbage();
+  await settle();
   const stats = await measure(working, { warmup: Math.max(0, counts.warmup - 1), repeats: counts.repeats });
   for (const [impl, s] of stats) {
     if (s.medianWithReadback === undefined) {

@@ -9,7 +9,7 @@ import { OP_CASES, matmulRow, opRows } from "./rows/ops";
 import { rmspropRow } from "./rows/optim";
 import { ADAM_CASE, SGD_CASE, SGD_MOMENTUM_CASE, optimizerStepRow } from "./rows/optim-steps";
 import { scalarGraphRow, tinyOpRow } from "./rows/overhead";
-import { collectGarbage } from "./timing";
+import { settle } from "./timing";
 
 export const ROW_IDS: readonly string[] = [
   "mlp784", "matmul512", "rmsprop1e6", "adam1e6", "sgdMomentum1e6", "sgd1e6", ...OP_CASES.map((c) => c.spec.id), "tinyOp", "graph10k", "digitsStep", "digitsEpoch", "lstmStep", "lenetStep", "heap",
@@ -50,7 +50,7 @@ export async function runSuite(cfg: Config, log: (line: string) => void): Promis
   let started = performance.now();
   for (const step of STEPS) {
     if (!step.ids.some(want)) continue;
-    collectGarbage();
+    await settle();
     const tensorsBefore = liveTfTensors();
     started = performance.now();
     await step.run(cfg, want, (r) => {

@@ -125,3 +125,14 @@ export function collectGarbage(): void {
   gcFn();
   gcFn();
 }
+
+/**
+ * A full collection, then one turn of the event loop: FinalizationRegistry callbacks (which
+ * return the arena blocks of tensors the collector found dead) run only between tasks, and a
+ * bench that only awaits microtasks would otherwise carry every earlier row's garbage into the
+ * next, as no real program with an event loop does. Never inside a timed region.
+ */
+export async function settle(): Promise<void> {
+  collectGarbage();
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+}
