@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { AutogradError, Tensor, autograd, gradcheck, keep, randn, tensor, tidy, zeros, Generator, type DType } from "@minigrad/tensor";
+import { AutogradError, Tensor, autograd, gradcheck, gradgradcheck, keep, randn, tensor, tidy, zeros, Generator, type DType } from "@minigrad/tensor";
 import { GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, deserialize } from "@minigrad/nn";
 import { loadFixture } from "./helpers/cases";
 
@@ -279,12 +279,16 @@ describe("a PyTorch state dict in a safetensors file", () => {
 });
 
 describe("gradients of gradients", () => {
-  it("a backward with createGraph through a recurrent layer throws instead of missing terms", () => {
-    const x = randn([4, 2, 3], f64).requiresGrad_();
-    const [out] = new LSTM(3, 4, f64).forward(x);
-    expect(() => autograd.grad(out.sum(), [x], { createGraph: true })).toThrow(
-      /LstmBackward: the backward of this op is not differentiable yet/,
-    );
+  it("second derivatives through recurrent layers (createGraph): gradgradcheck of LSTM, GRU and RNN, bidirectional", () => {
+    const x = randn([3, 2, 2], f64).requiresGrad_();
+    for (const make of [
+      () => new LSTM(2, 2, { ...f64, numLayers: 2, bidirectional: true }),
+      () => new GRU(2, 3, { ...f64, bidirectional: true }),
+      () => new RNN(2, 2, { ...f64, nonlinearity: "relu" }),
+    ]) {
+      const layer = make();
+      expect(gradgradcheck((a) => layer.forward(a)[0].pow(2).sum(), [x])).toBe(true);
+    }
   });
 });
 

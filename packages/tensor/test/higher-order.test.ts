@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  Tensor, autograd, avgPool2d, gradgradcheck, manualSeed, maxPool2dWithIndices, pad, randn, record, remap, tensor,
+  Tensor, autograd, avgPool2d, gradgradcheck, manualSeed, maxPool2dWithIndices, pad, randn, record, recurrentLayer, remap, tensor,
 } from "../src/index";
 import { OPS, gradgradcheckCase } from "./helpers/op-table";
 
@@ -155,5 +155,19 @@ describe("autograd.functional", () => {
     const [px, py] = p.toArray() as number[];
     expect(px).toBeCloseTo(1, 6);
     expect(py).toBeCloseTo(-2, 12);
+  });
+
+  it("recurrentLayer in every mode and direction has second derivatives (gradgradcheck)", () => {
+    const T = 3, B = 2, H = 2;
+    for (const mode of ["LSTM", "GRU", "RNN_TANH", "RNN_RELU"] as const) {
+      const G = mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1;
+      const r = (s: number[]) => randn(s, { dtype: "float64", requiresGrad: true });
+      const ins = [r([T, B, G * H]), r([G * H, H]), r([B, H]), ...(mode === "LSTM" ? [r([B, H])] : []), r([G * H])];
+      for (const reverse of [false, true]) {
+        const f = (...xs: Tensor[]) =>
+          recurrentLayer(mode, xs[0], xs[1], xs[xs.length - 1], xs[2], mode === "LSTM" ? xs[3] : null, reverse).pow(2);
+        expect(gradgradcheck(f, ins)).toBe(true);
+      }
+    }
   });
 });

@@ -20,6 +20,12 @@ export interface Pass {
   readonly retainGraph: boolean;
   /** Record the backward pass itself, so its gradients can be differentiated again. */
   readonly createGraph?: boolean;
+  /**
+   * Walk no further than the capture nodes (internal): a pass nested inside another one's
+   * backward function, over a fresh graph whose captured nodes are aliases of that function's
+   * inputs, must leave the outer graph's nodes (and their bookkeeping) alone.
+   */
+  readonly stopAtCapture?: boolean;
 }
 
 /**
@@ -55,9 +61,10 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
   // With createGraph the gradients are graph tensors that outlive the pass: no arena scope.
   const inMode = pass.createGraph === true ? (fn: () => void) => enableGrad(fn) : (fn: () => void) => arenaScope(() => noGrad(fn));
   inMode(() => {
-    countDependencies(starts, stamp);
+    const stops = pass.stopAtCapture === true ? pass.capture ?? null : null;
+    countDependencies(starts, stamp, stops);
     const targets = pass.capture !== undefined ? pass.capture : pass.accumulate instanceof Set ? pass.accumulate : null;
-    if (targets !== null) markNeeded(starts, targets, stamp);
+    if (targets !== null) markNeeded(starts, targets, stamp, stops);
     const ready: Node[] = [];
     for (let i = 0; i < starts.length; i++) {
       const s = starts[i];
@@ -70,6 +77,7 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
         const g = node._grad;
         node._grad = null;
         if (g !== null && (targets === null || node._needed === stamp)) runNode(node, g, pass, captured, stamp);
+        if (stops !== null && stops.has(node)) continue; // the outer graph starts below
         for (const next of node.nextFunctions) {
           if (next !== null && --next._waiting === 0) ready.push(next);
         }
@@ -88,14 +96,14 @@ export function backward(root: Tensor, grad: Tensor, retainGraph: boolean): void
 }
 
 /** Edges into every node reachable from the starts (the starts count one each, for their seed). */
-function countDependencies(starts: readonly Node[], stamp: number): void {
+function countDependencies(starts: readonly Node[], stamp: number, stops: ReadonlyMap<Node, number> | null): void {
   const stack: Node[] = [];
   const visit = (node: Node) => {
     if (node._pass !== stamp) {
       node._pass = stamp;
       node._waiting = 0;
       node._grad = null;
-      stack.push(node);
+      if (stops === null || !stops.has(node)) stack.push(node);
     }
     node._waiting++;
   };
@@ -110,7 +118,10 @@ function countDependencies(starts: readonly Node[], stamp: number): void {
  * Stamp `_needed` on every node from which a target is reachable (a target included):
  * an iterative post-order walk, each node once.
  */
-function markNeeded(starts: readonly Node[], targets: ReadonlySet<Node> | ReadonlyMap<Node, number>, stamp: number): void {
+function markNeeded(
+  starts: readonly Node[], targets: ReadonlySet<Node> | ReadonlyMap<Node, number>, stamp: number,
+  stops: ReadonlyMap<Node, number> | null,
+): void {
   const done = new Set<Node>();
   const stack: [Node, number][] = starts.map((s) => [s, 0]);
   while (stack.length > 0) {
@@ -120,7 +131,7 @@ function markNeeded(starts: readonly Node[], targets: ReadonlySet<Node> | Readon
       stack.pop();
       continue;
     }
-    if (i < node.nextFunctions.length) {
+    if (i < node.nextFunctions.length && (stops === null || !stops.has(node))) {
       top[1] = i + 1;
       const next = node.nextFunctions[i];
       if (next !== null && !done.has(next)) stack.push([next, 0]);

@@ -112,3 +112,20 @@ function seedsOf(outs: readonly Tensor[], gradOutputs: GradOptions["gradOutputs"
     return createGraph ? cast : cast.detach();
   });
 }
+
+/**
+ * @internal For a backward function that differentiates a recorded recomputation of its op
+ * (createGraph through a fused primitive): the gradients of `out` with respect to `aliases`
+ * (views of the function's inputs, made for the recomputation), for `gradOutput`, recorded.
+ * The nested pass stops at the aliases, so the graph beyond them (the outer pass's) is not
+ * touched; null for an alias that needs no gradient or gets none.
+ */
+export function gradThrough(out: Tensor, aliases: readonly Tensor[], gradOutput: Tensor): (Tensor | null)[] {
+  const capture = new Map<Node, number>();
+  aliases.forEach((t, i) => {
+    if (t.requiresGrad && t.gradFn !== null && !capture.has(t.gradFn)) capture.set(t.gradFn, i);
+  });
+  if (!out.requiresGrad || capture.size === 0) return aliases.map(() => null);
+  const captured = runBackward([out], [gradOutput], { capture, accumulate: "none", retainGraph: true, createGraph: true, stopAtCapture: true });
+  return aliases.map((t) => (t.gradFn !== null && capture.has(t.gradFn) ? captured[capture.get(t.gradFn) as number] : null));
+}

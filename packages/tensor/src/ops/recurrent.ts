@@ -1,4 +1,8 @@
+import { isGradEnabled } from "../autograd/grad-mode";
+import { gradThrough } from "../autograd/grad";
+import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
+import { cat, stack } from "./movement";
 import { isFloating, type FloatArray } from "../dtype";
 import { DTypeError, ShapeError, fmtShape } from "../errors";
 import { matmulKernel, type Matrix } from "../kernels/matmul";
@@ -101,7 +105,16 @@ export function recurrentLayer(
   if (lstm) Y.set(E.subarray((reverse ? 0 : T - 1) * BH, (reverse ? 0 : T - 1) * BH + BH), T * BH);
 
   const inputs = [xproj, wHh, h0, ...(c0 ? [c0] : []), ...(bHh ? [bHh] : [])];
-  return record(out, `${mode === "LSTM" ? "Lstm" : mode === "GRU" ? "Gru" : "Rnn"}Backward`, inputs, (g, saved, needs) => {
+  return record(out, `${mode === "LSTM" ? "Lstm" : mode === "GRU" ? "Gru" : "Rnn"}Backward`, inputs, twice((g, saved, needs) => {
+    if (isGradEnabled()) {
+      // createGraph: differentiate a recorded recomputation of the recurrence instead of the
+      // fused BPTT, through aliases of the inputs (gradThrough stops there).
+      const aliases = inputs.map((t) => t.view([...t.shape]));
+      const [ax, aw, ah] = aliases;
+      const ac = lstm ? aliases[3] : null, ab = bHh !== null ? aliases[aliases.length - 1] : null;
+      const grads = gradThrough(recurrence(mode, ax, aw, ab, ah, ac, reverse), aliases, g);
+      return grads.map((d, i) => (needs[i] ? d : null));
+    }
     const [wSaved, aS, hpS, eS] = saved;
     const gc = g.contiguous();
     const GY = gc._data as FloatArray, go = gc.offset;
@@ -147,5 +160,38 @@ export function recurrentLayer(
       (db._data as FloatArray).set(acc);
     }
     return [needs[0] ? dX : null, dW, needs[2] ? dhT : null, ...(lstm ? [needs[3] ? dcT : null] : []), ...(bHh ? [db] : [])];
-  }, [wHh, actT, hPrevT, extraT, ...(cInit ? [cInit] : [])]);
+  }), [wHh, actT, hPrevT, extraT, ...(cInit ? [cInit] : [])]);
+}
+
+/**
+ * The same recurrence in recorded ops, step by step (for createGraph: differentiable again);
+ * the same outputs as recurrentLayer, up to rounding.
+ */
+function recurrence(
+  mode: RecurrentMode, xproj: Tensor, wHh: Tensor, bHh: Tensor | null, h0: Tensor, c0: Tensor | null, reverse: boolean,
+): Tensor {
+  const T = xproj.shape[0], H = wHh.shape[1];
+  const gate = (v: Tensor, k: number) => v.narrow(1, k * H, H);
+  const outs: Tensor[] = new Array<Tensor>(T);
+  let h = h0, c = c0;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const x = xproj.select(0, t);
+    let p = h.matmul(wHh.T);
+    if (bHh !== null) p = p.add(bHh);
+    if (mode === "LSTM") {
+      const z = x.add(p);
+      c = gate(z, 1).sigmoid().mul(c as Tensor).add(gate(z, 0).sigmoid().mul(gate(z, 2).tanh()));
+      h = gate(z, 3).sigmoid().mul(c.tanh());
+    } else if (mode === "GRU") {
+      const r = gate(x, 0).add(gate(p, 0)).sigmoid(), u = gate(x, 1).add(gate(p, 1)).sigmoid();
+      const n = gate(x, 2).add(r.mul(gate(p, 2))).tanh();
+      h = n.add(u.mul(h.sub(n)));
+    } else {
+      h = mode === "RNN_RELU" ? x.add(p).relu() : x.add(p).tanh();
+    }
+    outs[t] = h;
+  }
+  const y = stack(outs, 0);
+  return mode === "LSTM" ? cat([y, (c as Tensor).unsqueeze(0)], 0) : y;
 }
