@@ -1,4 +1,4 @@
-import { Tensor } from "@minigrad/tensor";
+import { Tensor, cat } from "@minigrad/tensor";
 import { RemovableHandle, registerHook } from "./hooks";
 
 /**
@@ -9,8 +9,9 @@ import { RemovableHandle, registerHook } from "./hooks";
  * Built on the forward hooks (hooks.ts) and tensor hooks: before forward, the input that
  * requires grad is replaced by an alias (a view), whose tensor hook sees the gradient with
  * respect to the input; after forward, a tensor hook on the output records the gradient
- * with respect to it. Supported: a Tensor output and at most one tensor input that requires
- * grad (a layer); other modules throw when they run, naming what is missing.
+ * with respect to it. Several inputs that require grad go through one concatenation, so the
+ * hook sees (and may replace) all their gradients in one call, as torch's. Supported: a
+ * Tensor output; other modules throw when they run, naming what is missing.
  */
 export type FullBackwardHook<M> = (
   module: M, gradInputs: (Tensor | null)[], gradOutputs: (Tensor | null)[],
@@ -23,22 +24,41 @@ export function registerFullBackwardHook<M extends object>(module: M, hook: Full
   let alias: Tensor | null = null;
   let gradOutput: Tensor | null = null;
   const pre = registerHook(module, "pre", (_m: M, inputs: unknown[]) => {
-    const wanted = inputs.map((x, i) => [x, i] as const).filter(([x]) => x instanceof Tensor && x.requiresGrad);
-    if (wanted.length > 1) {
-      throw new TypeError(`registerFullBackwardHook: ${name} got ${wanted.length} inputs that require grad; one at most is supported`);
-    }
+    const wanted = inputs.map((x, i) => [x, i] as const).filter((p): p is readonly [Tensor, number] => p[0] instanceof Tensor && p[0].requiresGrad);
     alias = null;
     gradOutput = null;
     if (wanted.length === 0) return undefined;
-    const [x, at] = wanted[0] as readonly [Tensor, number];
-    const view = x.view([...x.shape]); // a recorded alias: its gradient is the input's
-    alias = view;
-    view.registerHook((g) => {
-      const replaced = hook(module, [g], [gradOutput]);
-      return replaced === undefined ? undefined : replaced[0] ?? undefined;
+    const xs = wanted.map(([x]) => x);
+    if (xs.some((x) => x.dtype !== xs[0].dtype)) {
+      throw new TypeError(`registerFullBackwardHook: ${name}'s inputs that require grad must share a dtype, got ${xs.map((x) => x.dtype).join(", ")}`);
+    }
+    // One tensor that all inputs needing grad flow through (torch's BackwardHookFunction): its
+    // gradient holds every input's at once, so the hook runs once with all of them and may
+    // replace any. One input: a view; several: their flattened concatenation, cut back apart.
+    const joined = xs.length === 1 ? xs[0].view([...xs[0].shape]) : cat(xs.map((x) => x.reshape([-1])), 0);
+    alias = joined;
+    const sizes = xs.map((x) => x.numel);
+    const pieces = (t: Tensor): Tensor[] => {
+      if (xs.length === 1) return [t];
+      let at = 0;
+      return sizes.map((n, i) => {
+        const piece = t.narrow(0, at, n).reshape([...xs[i].shape]);
+        at += n;
+        return piece;
+      });
+    };
+    joined.registerHook((g) => {
+      const replaced = hook(module, pieces(g), [gradOutput]);
+      if (replaced === undefined) return undefined;
+      if (!Array.isArray(replaced) || replaced.length !== xs.length) {
+        throw new TypeError(`registerFullBackwardHook: the hook of ${name} must return nothing or one gradient per input that requires grad (${xs.length})`);
+      }
+      const gs = replaced.map((r, i) => r ?? pieces(g)[i]);
+      return xs.length === 1 ? gs[0] : cat(gs.map((r) => r.reshape([-1])), 0);
     });
     const args = [...inputs];
-    args[at] = view;
+    const views = pieces(joined);
+    wanted.forEach(([, at], i) => { args[at] = views[i]; });
     return args;
   });
   const post = registerHook(module, "post", (_m: M, _inputs: unknown[], output: unknown) => {

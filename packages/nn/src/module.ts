@@ -225,8 +225,8 @@ export class Module implements MemberHost {
   /**
    * Run `hook(module, gradInputs, gradOutputs)` in every backward through this module, once
    * the gradient with respect to its input is known (torch's register_full_backward_hook); an
-   * array it returns replaces that gradient. One tensor input that requires grad at most, and
-   * a Tensor output. Returns a removable handle.
+   * array it returns replaces those gradients (one per input that requires grad); a Tensor
+   * output. Returns a removable handle.
    */
   registerFullBackwardHook(hook: FullBackwardHook<this>): RemovableHandle {
     return registerFullBackwardHook(this, hook);

@@ -46,15 +46,40 @@ describe("Module.registerFullBackwardHook", () => {
     expect(seen).toHaveLength(1);
   });
 
-  it("refuses modules it cannot follow, naming them", () => {
+  it("a module with several inputs that require grad: one call with all their gradients, each replaceable (torch's values)", () => {
+    // class Pair(nn.Module): forward(a, b) = a * b + a.tanh(); hook returns (gi[0] * 2, gi[1] * 3)
+    // a = [0.5, -1], b = [2, 3] (float64); (p(a, b) * [1, 2]).sum().backward()
+    // hook sees gi = ([2.7864477329659274, 6.8399486832280525], [0.5, -2.0]), go = ([1, 2],)
+    // a.grad = [5.572895465931855, 13.679897366456105], b.grad = [1.5, -6.0]
     class Pair extends Module {
       forward(a: Tensor, b: Tensor): Tensor {
-        return a.add(b);
+        return a.mul(b).add(a.tanh());
+      }
+    }
+    const p = new Pair();
+    const seen: unknown[] = [];
+    p.registerFullBackwardHook((_m, gi, go) => {
+      seen.push([gi.map((g) => g?.toArray()), go.map((g) => g?.toArray())]);
+      return [gi[0]!.mul(2), gi[1]!.mul(3)];
+    });
+    const a = tensor([0.5, -1], { dtype: "float64", requiresGrad: true });
+    const b = tensor([2, 3], { dtype: "float64", requiresGrad: true });
+    p.forward(a, b).mul(tensor([1, 2], { dtype: "float64" })).sum().backward();
+    expect(seen).toEqual([[[[2.7864477329659274, 6.8399486832280525], [0.5, -2]], [[1, 2]]]]);
+    expect(a.grad?.toArray()).toEqual([5.572895465931855, 13.679897366456105]);
+    expect(b.grad?.toArray()).toEqual([1.5, -6]);
+  });
+
+  it("refuses what it cannot follow, naming the module", () => {
+    class Pair extends Module {
+      forward(a: Tensor, b: Tensor): Tensor[] {
+        return [a, b];
       }
     }
     const p = new Pair();
     p.registerFullBackwardHook(() => undefined);
-    const a = tensor([1], { requiresGrad: true }), b = tensor([2], { requiresGrad: true });
-    expect(() => p.forward(a, b)).toThrow("registerFullBackwardHook: Pair got 2 inputs that require grad; one at most is supported");
+    const a = tensor([1], { requiresGrad: true }), b = tensor([2], { dtype: "float64", requiresGrad: true });
+    expect(() => p.forward(a, b)).toThrow("registerFullBackwardHook: Pair's inputs that require grad must share a dtype, got float32, float64");
+    expect(() => p.forward(a, tensor([2], { requiresGrad: true }))).toThrow("registerFullBackwardHook: Pair returned an array; a Tensor output is supported");
   });
 });
