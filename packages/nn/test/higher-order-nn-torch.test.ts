@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Tensor, autograd, tensor } from "@minigrad/tensor";
-import { functional as F } from "@minigrad/nn";
+import { GRU, LSTM, Module, MultiheadAttention, RNN, functional as F } from "@minigrad/nn";
 
 // fixtures/higher-order-nn.json: second derivatives through nn's layers recorded from torch
 // 1.13 by fixtures/gen_higher_order_nn.py (float64): g = d(out . v)/dx with createGraph, then
@@ -20,7 +20,20 @@ interface Case {
   hessianTimesW: (Flat | null)[];
 }
 
-const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/higher-order-nn.json", import.meta.url), "utf8")) as { cases: Case[] };
+interface LayerCase {
+  name: string;
+  state: Record<string, Flat>;
+  input: Flat;
+  v: Flat;
+  w: Flat;
+  grad: Flat;
+  hessianTimesW: Flat;
+}
+
+const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/higher-order-nn.json", import.meta.url), "utf8")) as {
+  cases: Case[];
+  layers: LayerCase[];
+};
 const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32" });
 
 /** The generator's functions, by name. */
@@ -74,6 +87,40 @@ describe("second derivatives through nn's layers against torch 1.13 (createGraph
       });
       const hs = autograd.grad(s!, xs, { allowUnused: true });
       hs.forEach((h, i) => close(h, c.hessianTimesW[i], `h${i}`));
+    });
+  }
+});
+
+/** The generator's layers (torch's state dicts load under their own keys), run on an input. */
+const LAYERS: Record<string, { make: () => Module; run: (m: Module, x: Tensor) => Tensor }> = {
+  "LSTM 2 layers bidirectional": {
+    make: () => new LSTM(3, 4, { numLayers: 2, bidirectional: true, dtype: "float64" }),
+    run: (m, x) => (m as LSTM).forward(x)[0],
+  },
+  "GRU batchFirst": { make: () => new GRU(3, 4, { batchFirst: true, dtype: "float64" }), run: (m, x) => (m as GRU).forward(x)[0] },
+  "RNN relu": { make: () => new RNN(3, 2, { nonlinearity: "relu", dtype: "float64" }), run: (m, x) => (m as RNN).forward(x)[0] },
+  MultiheadAttention: {
+    make: () => new MultiheadAttention(4, 2, { batchFirst: true, dtype: "float64" }),
+    run: (m, x) => (m as MultiheadAttention).forward(x, x, x)[0],
+  },
+};
+
+describe("second derivatives through recurrent and attention layers against torch 1.13 (createGraph)", () => {
+  it("covers every layer of the fixture", () => {
+    expect(new Set(FIXTURE.layers.map((c) => c.name))).toEqual(new Set(Object.keys(LAYERS)));
+  });
+  for (const c of FIXTURE.layers) {
+    it(c.name, () => {
+      const layer = LAYERS[c.name].make().eval();
+      const state: Record<string, Tensor> = {};
+      for (const [k, f] of Object.entries(c.state)) state[k] = make(f);
+      expect(layer.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+      const x = make(c.input, true);
+      const [g] = autograd.grad(LAYERS[c.name].run(layer, x), x, { gradOutputs: make(c.v), createGraph: true });
+      close(g, c.grad, "g");
+      // relu's second derivative is 0: the gradient then does not depend on x (torch gives zeros)
+      const [h] = autograd.grad(g!.mul(make(c.w)).sum(), x, { allowUnused: true });
+      close(h ?? make({ shape: c.input.shape, data: c.input.data.map(() => 0) }), c.hessianTimesW, "h");
     });
   }
 });
