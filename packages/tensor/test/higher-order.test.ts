@@ -137,6 +137,15 @@ describe("autograd.functional", () => {
     expect(arr(F.hvp((a) => a.pow(3).sum(), x(), t([1, 1])))).toEqual([9, [6, 12]]);
   });
 
+  it("createGraph makes the results differentiable again; vectorize: true is refused (only torch's default, false)", () => {
+    const p = t([1, 2]).requiresGrad_(true);
+    const H = F.hessian((a) => a.pow(3).sum(), p, { createGraph: true }) as Tensor; // [[6a, 0], [0, 6b]]
+    const [dH] = autograd.grad(H.sum(), p);
+    expect(dH?.toArray()).toEqual([6, 6]);
+    expect(arr(F.jacobian((a) => a.pow(2), x(), { vectorize: false }))).toEqual([[2, 0], [0, 4]]);
+    expect(() => F.jacobian((a) => a.pow(2), x(), { vectorize: true } as never)).toThrow(/jacobian: vectorize: true is not supported/);
+  });
+
   it("Newton's method on a 2-D function through the Hessian converges in a few steps", () => {
     // f(x, y) = (x - 1)^4 + (x - 1)^2 + (y + 2)^2: minimum at (1, -2)
     const f = (p: Tensor) => {

@@ -19,6 +19,18 @@ type Fn = (...xs: Tensor[]) => Tensor | readonly Tensor[];
 export interface FunctionalOptions {
   /** Make the results differentiable again (default false). */
   createGraph?: boolean;
+  /**
+   * torch's vectorize: only false (the default, as torch's) is offered: jacobian and hessian
+   * run one backward per output element.
+   */
+  vectorize?: false;
+}
+
+function optionsOf(op: string, options: FunctionalOptions): boolean {
+  if ((options as { vectorize?: unknown }).vectorize === true) {
+    throw new ArgumentError(`${op}: vectorize: true is not supported (one backward per output element, torch's vectorize=False)`);
+  }
+  return options.createGraph ?? false;
 }
 
 /**
@@ -29,7 +41,7 @@ export interface FunctionalOptions {
  * const [y, g] = autograd.functional.vjp((x) => x.pow(2), tensor([1, 2]), tensor([1, 1])); // g = [2, 4]
  */
 export function vjp(fn: Fn, inputs: Inputs, v?: Tensor | readonly Tensor[] | null, options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = optionsOf("vjp", options);
   const xs = prepare(inputs, createGraph);
   const { outs, many } = enableGrad(() => call(fn, xs));
   const grads = derivative(outs, xs, v === undefined || v === null ? null : asList(v), createGraph, true);
@@ -44,7 +56,7 @@ export function vjp(fn: Fn, inputs: Inputs, v?: Tensor | readonly Tensor[] | nul
  * const [y, t] = autograd.functional.jvp((x) => x.pow(2), tensor([1, 2]), tensor([1, 0])); // t = [2, 0]
  */
 export function jvp(fn: Fn, inputs: Inputs, v?: Tensor | readonly Tensor[] | null, options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = optionsOf("jvp", options);
   const xs = prepare(inputs, createGraph);
   const tangents = v === undefined || v === null ? xs.map((x) => onesFor(x, "v")) : asList(v);
   return enableGrad(() => {
@@ -70,7 +82,7 @@ export function jvp(fn: Fn, inputs: Inputs, v?: Tensor | readonly Tensor[] | nul
  * autograd.functional.jacobian((x) => x.pow(2), tensor([1, 2])); // [[2, 0], [0, 4]]
  */
 export function jacobian(fn: Fn, inputs: Inputs, options: FunctionalOptions = {}): Tensor | Tensor[] | Tensor[][] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = optionsOf("jacobian", options);
   const xs = prepare(inputs, createGraph);
   const { outs, many } = enableGrad(() => call(fn, xs));
   const blocks = outs.map((out) => {
@@ -98,7 +110,7 @@ export function jacobian(fn: Fn, inputs: Inputs, options: FunctionalOptions = {}
  * autograd.functional.hessian((x) => x.pow(3).sum(), tensor([1, 2])); // [[6, 0], [0, 12]]
  */
 export function hessian(fn: (...xs: Tensor[]) => Tensor, inputs: Inputs, options: FunctionalOptions = {}): Tensor | Tensor[][] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = optionsOf("hessian", options);
   const gradients = (...xs: Tensor[]): Tensor[] => {
     const out = fn(...xs);
     if (out.numel !== 1) throw new ArgumentError(`hessian: the function must return a one-element tensor, got shape [${out.shape.join(", ")}]`);
@@ -117,7 +129,7 @@ export function hessian(fn: (...xs: Tensor[]) => Tensor, inputs: Inputs, options
  * autograd.functional.hvp((x) => x.pow(3).sum(), tensor([1, 2]), tensor([1, 1]))[1]; // [6, 12]
  */
 export function hvp(fn: (...xs: Tensor[]) => Tensor, inputs: Inputs, v: Tensor | readonly Tensor[], options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = optionsOf("hvp", options);
   const xs = prepare(inputs, createGraph);
   return enableGrad(() => {
     const out = fn(...xs);
