@@ -1,3 +1,4 @@
+import { noGrad } from "../autograd/grad-mode";
 import { twice } from "../autograd/node";
 import { record } from "../autograd/record";
 import { isFloating, type TypedArray } from "../dtype";
@@ -14,22 +15,19 @@ import { clone } from "./movement";
  * are differentiable again under createGraph.
  */
 
-/** The positions of `index` as offsets into x (contiguous, shape `xShape`), dim d replaced by the index. */
-function targets(op: string, xShape: readonly number[], index: Tensor, d: number): Int32Array {
-  const ix = index.contiguous();
-  const idx = ix._data as Int32Array, at = ix.offset, n = ix.numel;
-  const shape = index.shape, rank = shape.length;
-  const xs = contiguousStrides(xShape);
+/**
+ * The offset, in a contiguous tensor of shape `into`, of every position of `shape` (row-major),
+ * with dim d's coordinate replaced by the index value there when `index` (that many int32
+ * values) is given: scatterAdd's and gather's targets, and src's elements under an index.
+ */
+function offsetsOf(shape: readonly number[], into: readonly number[], d = -1, index?: Int32Array, indexAt = 0): Int32Array {
+  const strides = contiguousStrides(into), rank = shape.length;
+  const n = shape.reduce((a, b) => a * b, 1);
   const out = new Int32Array(n);
   const counter = new Array<number>(rank).fill(0);
-  const size = rank === 0 ? 1 : xShape[d];
   for (let p = 0; p < n; p++) {
-    const v = idx[at + p];
-    if (v < 0 || v >= size) {
-      throw new ArgumentError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
-    }
     let offset = 0;
-    for (let a = 0; a < rank; a++) offset += (a === d ? v : counter[a]) * xs[a];
+    for (let a = 0; a < rank; a++) offset += (a === d && index !== undefined ? index[indexAt + p] : counter[a]) * strides[a];
     out[p] = offset;
     for (let a = rank - 1; a >= 0; a--) {
       if (++counter[a] < shape[a]) break;
@@ -37,6 +35,18 @@ function targets(op: string, xShape: readonly number[], index: Tensor, d: number
     }
   }
   return out;
+}
+
+/** The offsets in x (contiguous, shape `xShape`) that `index` selects along d, each checked. */
+function targets(op: string, xShape: readonly number[], index: Tensor, d: number): Int32Array {
+  const ix = index.contiguous();
+  const idx = ix._data as Int32Array, at = ix.offset;
+  const size = index.ndim === 0 ? 1 : xShape[d];
+  for (let p = 0; p < ix.numel; p++) {
+    const v = idx[at + p];
+    if (v < 0 || v >= size) throw new ArgumentError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
+  }
+  return offsetsOf(index.shape, xShape, d, idx, at);
 }
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, other?: Tensor): number {
@@ -64,7 +74,7 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, other?: T
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const op = "gather";
   const d = checkIndex(op, x, dim, index);
-  const src = x.isContiguous && x.offset === 0 ? x : clone(x);
+  const src = contiguous(x);
   const at = targets(op, x.shape, index, d);
   const out = Tensor._uninitialized(index.shape, x.dtype);
   const o = out._data, s = src._data;
@@ -82,7 +92,7 @@ export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor
   if (src.dtype !== self.dtype) throw new DTypeError(`${op}: Expected self.dtype to be equal to src.dtype (${self.dtype} != ${src.dtype})`);
   const d = checkIndex(op, self, dim, index, src);
   const at = targets(op, self.shape, index, d);
-  const out = clone(self).detach();
+  const out = noGrad(() => clone(self));
   const o = out._data;
   const values = gatherSrc(src, index.shape);
   for (let p = 0; p < at.length; p++) o[at[p]] += values[p];
@@ -95,20 +105,14 @@ export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor
 
 /** src's elements at the positions of an index of `shape` (src may be larger along every dim). */
 function gatherSrc(src: Tensor, shape: readonly number[]): TypedArray {
-  const c = src.isContiguous && src.offset === 0 ? src : clone(src).detach();
+  const c = contiguous(src);
   const n = shape.reduce((a, b) => a * b, 1);
   if (shape.every((s, a) => s === c.shape[a])) return c._data.subarray(0, n);
-  const ss = contiguousStrides(c.shape);
+  const at = offsetsOf(shape, c.shape), data = c._data;
   const out = new Float64Array(n);
-  const counter = new Array<number>(shape.length).fill(0);
-  for (let p = 0; p < n; p++) {
-    let offset = 0;
-    for (let a = 0; a < shape.length; a++) offset += counter[a] * ss[a];
-    out[p] = c._data[offset];
-    for (let a = shape.length - 1; a >= 0; a--) {
-      if (++counter[a] < shape[a]) break;
-      counter[a] = 0;
-    }
-  }
+  for (let p = 0; p < n; p++) out[p] = data[at[p]];
   return out;
 }
+
+/** x itself when contiguous from offset 0, else a copy made without recording (the ops record their own node). */
+const contiguous = (x: Tensor): Tensor => (x.isContiguous && x.offset === 0 ? x : noGrad(() => clone(x)));
