@@ -1,6 +1,6 @@
 /**
- * One optimizer step over 1e6 float32 parameters with a given gradient, as `rmsprop1e6`
- * (rows/optim.ts) for Adam, SGD with momentum and plain SGD: minigrad's optimizer on a tensor
+ * One optimizer step over 1e6 float32 parameters with a given gradient, for RMSprop
+ * (rows/optim.ts), Adam, SGD with momentum and plain SGD: minigrad's optimizer on a tensor
  * whose `.grad` is set, against the TF.js optimizer's applyGradients on a tf.variable, with
  * the same options. The lr is tiny so the parameters stay put however many steps run.
  */
@@ -19,7 +19,7 @@ const BETAS = [0.9, 0.999] as const;
 const MOMENTUM = 0.9;
 
 /** What a row runs: each library's optimizer, and what to say about how they differ. */
-interface StepCase {
+export interface StepCase {
   spec: RowSpec;
   minigrad: (p: Tensor) => { step(): unknown };
   tfjs: () => tf.Optimizer;
@@ -27,6 +27,8 @@ interface StepCase {
   tfjsDispose?: (opt: tf.Optimizer) => void;
   notes: string[];
   extra: Record<string, unknown>;
+  /** the seed of the parameters' data (the gradient's is the next one; 3100 unless given) */
+  seed?: number;
 }
 
 const heavy = { unit: "ms", better: "lower", heavy: true, quickSkipsCpu: true } as const;
@@ -67,8 +69,9 @@ export const SGD_CASE: StepCase = {
 
 /** Time one step of each library's optimizer (TF.js: applyGradients, then dataSync as readback). */
 export async function optimizerStepRow(cfg: Config, c: StepCase): Promise<RowResult> {
-  const pData = randnF32(N, 3100);
-  const gData = randnF32(N, 3101, 1e-2);
+  const seed = c.seed ?? 3100;
+  const pData = randnF32(N, seed);
+  const gData = randnF32(N, seed + 1, 1e-2);
   const { run, skipped } = plannedImpls(cfg, c.spec);
   const contenders: Contender[] = [];
   const cleanup: (() => void)[] = [];
